@@ -1,0 +1,53 @@
+// The collector's Koa app, built from its dependencies; collector/server.ts listens.
+import Koa from 'koa';
+import Router from '@koa/router';
+import { sql } from 'slonik';
+import type { DatabasePool } from '../lib/db/pool';
+import type { Logger } from '../lib/logger';
+
+export type CollectorDeps = { appPool: DatabasePool; logger: Logger };
+
+export function createApp(deps: CollectorDeps): Koa {
+  const app = new Koa();
+  app.proxy = false;
+  const router = new Router();
+
+  // Liveness: the process answers.
+  router.get('/healthz', (ctx) => {
+    ctx.body = { ok: true };
+  });
+
+  // Readiness: Postgres answers. Load balancers stop sending events when this fails.
+  router.get('/readyz', async (ctx) => {
+    try {
+      await deps.appPool.query(sql.unsafe`SELECT 1`);
+      ctx.body = { ok: true, postgres: 'up' };
+    } catch (error) {
+      deps.logger.warn({ err: error }, 'readiness check failed: postgres unavailable');
+      ctx.status = 503;
+      ctx.set('Retry-After', '5');
+      ctx.body = { ok: false, postgres: 'down' };
+    }
+  });
+
+  app.use(errorMiddleware(deps.logger));
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  app.on('error', (error: unknown) => deps.logger.error({ err: error }, 'unhandled collector error'));
+  return app;
+}
+
+/** Turns thrown errors into JSON with a reason; 5xx details stay in the log, not the response. */
+function errorMiddleware(logger: Logger): Koa.Middleware {
+  return async function handleErrors(ctx, next) {
+    try {
+      await next();
+    } catch (error) {
+      const status = typeof (error as { status?: unknown }).status === 'number' ? (error as { status: number }).status : 500;
+      const expose = status < 500 && (error as { expose?: boolean }).expose !== false;
+      ctx.status = status;
+      ctx.body = { error: expose ? (error as Error).message : 'internal error' };
+      if (status >= 500) logger.error({ err: error, path: ctx.path }, 'request failed');
+    }
+  };
+}

@@ -1,0 +1,31 @@
+// Entrypoint: the collector HTTP server.
+import { loadConfigOrExit } from '../lib/config';
+import { createDatabasePool } from '../lib/db/pool';
+import { createLogger } from '../lib/logger';
+import { createApp } from './app';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger('collector', config.LOG_LEVEL);
+  const appPool = await createDatabasePool(config.APP_DATABASE_URL, { maximumPoolSize: config.DATABASE_POOL_SIZE });
+  const app = createApp({ appPool, logger });
+  const server = app.listen(config.COLLECTOR_PORT, config.COLLECTOR_HOST, () =>
+    logger.info({ host: config.COLLECTOR_HOST, port: config.COLLECTOR_PORT }, 'collector listening'),
+  );
+  const shutdown = (signal: string): void => {
+    logger.info({ signal }, 'shutting down collector');
+    server.close(() => {
+      appPool.end().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`collector failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

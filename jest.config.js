@@ -1,0 +1,21 @@
+// Jest runs TypeScript through SWC (fast; type checking is `npm run typecheck`).
+// Projects: unit (pure code, no services), integration (real Postgres + real Temporal dev server).
+/** @type {import('jest').Config} */
+const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
+// slonik's dependencies include ESM-only packages (p-limit, yocto-queue, ...): let SWC turn them into CJS.
+const transformIgnorePatterns = ['/node_modules/(?!(p-limit|yocto-queue|serialize-error|type-fest)/)'];
+const common = { transform: { '^.+\\.(t|j|mj)s$': swc }, transformIgnorePatterns, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'mjs', 'json'] };
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/e2e/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      testTimeout: 60000,
+    },
+  ],
+};

@@ -1,0 +1,33 @@
+// Database pools. Two roles, two pools:
+//  * createAppPool: the non-owner `lux_app` role; Row Level Security applies. Services use only this.
+//  * createOwnerPool: the migration/owner role; bypasses RLS. Admin commands and tests' setup only.
+import { createPool, SchemaValidationError, type DatabasePool, type Interceptor } from 'slonik';
+
+export type { DatabasePool };
+
+/**
+ * Validates every row of a `sql.type(zodSchema)` query against its schema (slonik leaves this to an
+ * interceptor). A mismatch between the schema and the SQL fails loudly instead of flowing on.
+ */
+const resultParserInterceptor: Interceptor = {
+  name: 'lux-result-parser',
+  transformRow: (context, query, row) => {
+    const parser = context.resultParser;
+    if (!parser) return row;
+    const result = parser.safeParse(row);
+    if (!result.success) throw new SchemaValidationError(query, row, result.error.issues);
+    return result.data as typeof row;
+  },
+};
+
+export type PoolOptions = { maximumPoolSize?: number; statementTimeoutMs?: number };
+
+export async function createDatabasePool(url: string, options: PoolOptions = {}): Promise<DatabasePool> {
+  return createPool(url, {
+    interceptors: [resultParserInterceptor],
+    maximumPoolSize: options.maximumPoolSize ?? 10,
+    statementTimeout: options.statementTimeoutMs ?? 60_000,
+    // Stack capture costs a few µs per query on the hot path; errors still carry the SQL.
+    captureStackTrace: false,
+  });
+}

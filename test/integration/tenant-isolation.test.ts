@@ -1,0 +1,124 @@
+// One company can never read or write another's rows. The test enumerates every table in the schema,
+// so a new table without RLS, or without a fixture here, fails it.
+import { randomUUID } from 'node:crypto';
+import { sql, type DatabaseTransactionConnection } from 'slonik';
+import { z } from 'zod';
+import { generateSecretKey, generateSiteKey } from '../../lib/keys';
+import { withTenant } from '../../lib/db/tenant';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { createTestCompany } from '../support/fixtures';
+
+/** Tables that hold no tenant data (bookkeeping of the migration tool). */
+const NON_TENANT_TABLES = new Set(['pgmigrations']);
+
+/**
+ * One extra row per table for a company, written as the owner (bypassing RLS). A company created by
+ * createTestCompany already has its companies, site_keys and secret_keys rows; these add more.
+ */
+const FIXTURES: Record<string, (tx: DatabaseTransactionConnection, companyId: string) => Promise<unknown>> = {
+  companies: async () => undefined,
+  site_keys: (tx, c) => tx.query(sql.unsafe`INSERT INTO site_keys (company_id, site_key, label) VALUES (${c}, ${generateSiteKey()}, 'extra')`),
+  secret_keys: (tx, c) => {
+    const k = generateSecretKey();
+    return tx.query(sql.unsafe`INSERT INTO secret_keys (company_id, key_hash, key_prefix) VALUES (${c}, ${k.hash}, ${k.prefix})`);
+  },
+  raw_events: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO raw_events (company_id, event_id, event_name, occurred_at, source)
+                        VALUES (${c}, ${randomUUID()}, 'page_view', now(), 'browser')`),
+  stack_checks: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO stack_checks (company_id, workflow_id, raw_event_count) VALUES (${c}, ${randomUUID()}, 0)`),
+};
+
+let db: TestDatabase;
+let tables: string[];
+let companyA: string;
+let companyB: string;
+
+const tableRow = z.object({ table_name: z.string(), rls: z.boolean(), has_company_id: z.boolean(), policies: z.coerce.number() });
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  const rows = await db.ownerPool.any(sql.type(tableRow)`
+    SELECT c.relname AS table_name,
+           c.relrowsecurity AS rls,
+           EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'company_id' AND NOT a.attisdropped) AS has_company_id,
+           (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid) AS policies
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+    ORDER BY c.relname`);
+  tables = rows.map((r) => r.table_name).filter((t) => !NON_TENANT_TABLES.has(t));
+  // Keep the metadata for the structural test.
+  structure = rows.filter((r) => !NON_TENANT_TABLES.has(r.table_name));
+
+  companyA = (await createTestCompany(db.ownerPool, 'Company A')).companyId;
+  companyB = (await createTestCompany(db.ownerPool, 'Company B')).companyId;
+  await db.ownerPool.transaction(async (tx) => {
+    for (const table of tables) {
+      const fixture = FIXTURES[table];
+      if (!fixture) continue; // reported by the test below
+      await fixture(tx, companyA);
+      await fixture(tx, companyB);
+    }
+  });
+});
+afterAll(() => db?.drop());
+
+let structure: z.infer<typeof tableRow>[] = [];
+
+test('the schema has tenant tables to check', () => {
+  expect(tables).toEqual(expect.arrayContaining(['companies', 'site_keys', 'secret_keys', 'raw_events']));
+});
+
+test('every tenant table has a company_id column, Row Level Security and a policy', () => {
+  const offenders = structure.filter((t) => !t.has_company_id || !t.rls || t.policies === 0).map((t) => t.table_name);
+  expect(offenders).toEqual([]);
+});
+
+test('every tenant table has a fixture in this test (add one when you add a table)', () => {
+  expect(tables.filter((t) => !FIXTURES[t])).toEqual([]);
+});
+
+const countRow = z.object({ own: z.coerce.number(), foreign: z.coerce.number() });
+
+test('company A sees its own rows and none of company B, in every tenant table', async () => {
+  const seen: Record<string, { own: number; foreign: number }> = {};
+  await withTenant(db.appPool, companyA, async (tx) => {
+    for (const table of tables) {
+      seen[table] = await tx.one(sql.type(countRow)`
+        SELECT count(*) FILTER (WHERE company_id = ${companyA}) AS own,
+               count(*) FILTER (WHERE company_id <> ${companyA}) AS foreign
+        FROM ${sql.identifier([table])}`);
+    }
+  });
+  for (const table of tables) {
+    expect({ table, foreign: seen[table]?.foreign }).toEqual({ table, foreign: 0 });
+    expect({ table, ownRows: (seen[table]?.own ?? 0) > 0 }).toEqual({ table, ownRows: true });
+  }
+});
+
+test('outside withTenant the application role sees no tenant rows at all', async () => {
+  for (const table of tables) {
+    const n = await db.appPool.oneFirst(sql.type(z.object({ n: z.coerce.number() }))`
+      SELECT count(*) AS n FROM ${sql.identifier([table])}`);
+    expect({ table, n }).toEqual({ table, n: 0 });
+  }
+});
+
+test('company A cannot write a row for company B', async () => {
+  await expect(
+    withTenant(db.appPool, companyA, (tx) =>
+      tx.query(sql.unsafe`INSERT INTO raw_events (company_id, event_id, event_name, occurred_at, source)
+                          VALUES (${companyB}, ${randomUUID()}, 'page_view', now(), 'browser')`),
+    ),
+  ).rejects.toThrow(/row-level security/);
+});
+
+test('a site key resolves to its own company only, and a revoked key to nothing', async () => {
+  const resolved = z.object({ company_id: z.string() });
+  const siteKey = generateSiteKey();
+  await db.ownerPool.query(sql.unsafe`INSERT INTO site_keys (company_id, site_key) VALUES (${companyB}, ${siteKey})`);
+  const hit = await db.appPool.maybeOne(sql.type(resolved)`SELECT company_id FROM resolve_site_key(${siteKey})`);
+  expect(hit?.company_id).toBe(companyB);
+  await db.ownerPool.query(sql.unsafe`UPDATE site_keys SET revoked_at = now() WHERE site_key = ${siteKey}`);
+  expect(await db.appPool.maybeOne(sql.type(resolved)`SELECT company_id FROM resolve_site_key(${siteKey})`)).toBeNull();
+});

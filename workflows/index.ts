@@ -1,0 +1,2 @@
+// The workflow bundle's entry: every workflow the analytics worker runs.
+export { stackCheckWorkflow } from './stack-check';
