@@ -7,6 +7,7 @@ const transformIgnorePatterns = ['/node_modules/(?!(p-limit|yocto-queue|serializ
 const common = { transform: { '^.+\\.(t|j|mj)s$': swc }, transformIgnorePatterns, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'mjs', 'json'] };
 
 module.exports = {
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {

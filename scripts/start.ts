@@ -110,6 +110,9 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stopAll(0));
 
   try {
+    // Fail fast on malformed settings before starting anything; the two values start.ts provides
+    // itself (DATABASE_URL, IP_HASH_SECRET) get stand-ins for this first check only.
+    loadConfig({ DATABASE_URL: 'postgres://check@localhost/check', IP_HASH_SECRET: 'x'.repeat(32), ...process.env });
     const secrets = await loadOrCreateLocalSecrets();
 
     // 1. Postgres and migrations.
