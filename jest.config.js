@@ -3,7 +3,10 @@
 /** @type {import('jest').Config} */
 const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
 // slonik's dependencies include ESM-only packages (p-limit, yocto-queue, ...): let SWC turn them into CJS.
-const transformIgnorePatterns = ['/node_modules/(?!(p-limit|yocto-queue|serialize-error|type-fest)/)'];
+// They may sit at the top level or nested (node_modules/slonik/node_modules/p-limit), so the pattern
+// ignores a node_modules path only when no ESM-only package appears anywhere in it.
+const esmOnly = '(p-limit|yocto-queue|serialize-error|type-fest)';
+const transformIgnorePatterns = [`^(?!.*/node_modules/${esmOnly}/).*/node_modules/`];
 const common = { transform: { '^.+\\.(t|j|mj)s$': swc }, transformIgnorePatterns, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'mjs', 'json'] };
 
 module.exports = {

@@ -119,9 +119,9 @@ test('npm start brings the stack up, stops cleanly on Ctrl-C and keeps its data 
 
   const owner = new pg.Client({ connectionString: new URL(`/${database}`, testEnv('adminUrl')).toString() });
   await owner.connect();
-  const { rows } = await owner.query('SELECT count(*)::int AS n FROM stack_checks WHERE company_id = $1', [companyId]);
+  const { rows } = await owner.query<{ n: number }>('SELECT count(*)::int AS n FROM stack_checks WHERE company_id = $1', [companyId]);
   await owner.end();
-  expect(rows[0].n).toBe(2);
+  expect(rows[0]?.n).toBe(2);
 
   expect(await stop(second)).toBe(0);
 });

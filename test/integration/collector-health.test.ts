@@ -50,7 +50,7 @@ test('the collector reports 503 with Retry-After while Postgres is down, and rec
 
 test('the collector entrypoint refuses to start without DATABASE_URL, naming it', async () => {
   const { execFile } = await import('node:child_process');
-  const env = { ...process.env, IP_HASH_SECRET: 'x'.repeat(40) };
+  const env: NodeJS.ProcessEnv = { ...process.env, IP_HASH_SECRET: 'x'.repeat(40) };
   delete env.DATABASE_URL;
   const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
     const child = execFile(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'collector/server.ts'], { env }, (error, _out, stderr) =>
