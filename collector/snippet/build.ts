@@ -20,16 +20,18 @@ export const SNIPPET_GZIP_BUDGET = 2048;
 
 let memo: Promise<SnippetBuild> | undefined;
 
+/** The build the collector serves: compiled once per process, then the same bytes and ETag. */
 export function buildSnippet(): Promise<SnippetBuild> {
   // A failed build is not memoised: the next request tries again instead of serving an error forever.
-  memo ??= compile().catch((error: unknown) => {
+  memo ??= compileSnippet().catch((error: unknown) => {
     memo = undefined;
     throw error;
   });
   return memo;
 }
 
-async function compile(): Promise<SnippetBuild> {
+/** A fresh, un-memoised compile (tests use it to prove two builds are byte-identical). */
+export async function compileSnippet(): Promise<SnippetBuild> {
   const source = await readFile(SNIPPET_SOURCE, 'utf8');
   const result = await transform(source, {
     loader: 'ts',

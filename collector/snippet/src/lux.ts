@@ -33,13 +33,13 @@ declare global {
 const VID = '_lux_vid';
 const SID = '_lux_sid';
 const UID = '_lux_uid';
-const RETRY_KEY = '_lux_q';
+const QUEUE_KEY = '_lux_q';
 const CONSENT_KEY = '_lux_c';
 const CLICK_IDS = ['gclid', 'gbraid', 'wbraid', 'fbclid', 'ttclid', 'msclkid', 'li_fat_id', 'twclid'];
 const SESSION_MS = 30 * 60 * 1000;
 const BATCH = 50; // the collector's per-request limit
 const FLUSH_AT = 20;
-const RETRY_MAX = 100;
+const QUEUE_MAX = 100;
 
 const w = window;
 const d = document;
@@ -48,7 +48,7 @@ const loc = location;
 const tag = (d.currentScript || d.querySelector('script[data-site-key]')) as HTMLScriptElement | null;
 const attr = (name: string): string | null => tag && tag.getAttribute('data-' + name);
 const siteKey = attr('site-key');
-const url = (attr('endpoint') || (tag && tag.src ? new URL(tag.src).origin : '')).replace(/\/+$/, '') + '/e/batch';
+const url = (attr('endpoint') || new URL((tag && tag.src) || loc.href).origin).replace(/\/+$/, '') + '/e/batch';
 const debug = attr('debug') != null;
 const requireConsent = attr('require-consent') == 'true';
 // GPC: no identifier is read or written at all; the server applies the company's policy to what arrives.
@@ -97,13 +97,12 @@ let consent = parse<Consent>(load(CONSENT_KEY)) || (requireConsent ? null : { an
 let visitor = '';
 let user = (!gpc && load(UID, 'sessionStorage')) || '';
 let held: LuxEvent[] = []; // created while consent is still unknown (data-require-consent)
-let queue: LuxEvent[] = []; // admitted, waiting for the next flush
-const saved = parse<LuxEvent[]>(load(RETRY_KEY));
-let retries: LuxEvent[] = Array.isArray(saved) ? saved : []; // failed with a retryable status; survives reloads
-let flushTimer = 0;
-let retryTimer = 0;
-let tries = 0;
-let retrying = false;
+// Admitted events not yet delivered, oldest first. The same queue is the retry queue: after a failure it is
+// persisted, so the next page load sends what this one could not.
+let queue = parse<LuxEvent[]>(load(QUEUE_KEY)) || [];
+let timer = 0;
+let tries = 0; // consecutive retryable failures: drives the backoff
+let busy = false; // one normal request in flight at a time keeps the order and the backoff simple
 
 function setCookie(value: string, maxAge: number): void {
   d.cookie = `${VID}=${value};max-age=${maxAge};path=/;samesite=lax` + (loc.protocol == 'https:' ? ';secure' : '');
@@ -112,7 +111,7 @@ function setCookie(value: string, maxAge: number): void {
 function visitorId(): string {
   if (!visitor) {
     // The cookie mirror recovers the id when only localStorage was cleared.
-    visitor = load(VID) || (/(?:^|; )_lux_vid=([\w-]+)/.exec(d.cookie) || [])[1] || uuid();
+    visitor = load(VID) || (/_lux_vid=([\w-]+)/.exec(d.cookie) || [])[1] || uuid();
     store(VID, visitor);
     setCookie(visitor, 31536000);
   }
@@ -148,13 +147,11 @@ function track(name: string, properties?: unknown, extra?: Partial<LuxEvent>): v
         event_name: name,
         occurred_at: new Date().toISOString(),
         page_url: loc.href,
-        properties: (properties && typeof properties == 'object' ? properties : {}) as Props,
-        user_id: user || undefined,
+        properties: (properties || {}) as Props,
       },
       extra,
     ),
   );
-  if (held.length > RETRY_MAX) held.shift();
   admit();
 }
 
@@ -165,90 +162,70 @@ function admit(): void {
     e.consent = consent;
     if (gpc) {
       e.gpc = true;
-      delete e.user_id;
       delete e.email;
     } else {
       e.visitor_id = visitorId();
       e.session_id = sessionId(e);
+      if (user) e.user_id = user;
     }
     queue.push(e);
   }
   held = [];
   if (!gpc) store(UID, user, 'sessionStorage');
-  if (queue.length >= FLUSH_AT) flush();
-  else if (queue.length && !flushTimer) flushTimer = w.setTimeout(flush, 1000);
+  if (queue.length >= FLUSH_AT && !tries) flush();
+  else if (queue.length && !timer) timer = w.setTimeout(flush, 1000);
 }
 
 const body = (events: LuxEvent[]): string => JSON.stringify({ site_key: siteKey, events });
+const persist = (): void => store(QUEUE_KEY, queue.length ? JSON.stringify(queue) : null);
 
-function flush(beacon?: unknown): void {
-  clearTimeout(flushTimer);
-  flushTimer = 0;
-  while (queue.length) {
-    const batch = queue.splice(0, BATCH);
-    // sendBeacon outlives the page; false means the browser refused it (size, quota), so fall back to fetch.
-    if (!(beacon === true && n.sendBeacon && n.sendBeacon(url, new Blob([body(batch)], { type: 'text/plain;charset=UTF-8' }))))
-      void send(batch);
+// setTimeout calls this with no argument; only the page-hiding listeners pass true.
+function flush(hidden?: unknown): void {
+  if (hidden !== true) {
+    clearTimeout(timer);
+    timer = 0;
+    if (!busy && queue.length) post(queue.splice(0, BATCH));
+    return;
   }
+  // Leaving the page: sendBeacon outlives it; false means the browser refused (size, quota), so use fetch.
+  // While the collector is failing the queue stays in storage for the next page load instead.
+  while (!tries && queue.length) {
+    const batch = queue.splice(0, BATCH);
+    if (!(n.sendBeacon && n.sendBeacon(url, new Blob([body(batch)], { type: 'text/plain;charset=UTF-8' })))) post(batch);
+  }
+  persist();
 }
 
 // A string body makes this a CORS-simple request (text/plain;charset=UTF-8): no preflight.
-// Resolves true when the events are settled (2xx, or a 4xx that would fail again), false when kept for retry.
-function send(batch: LuxEvent[], isRetry?: boolean): Promise<boolean> {
+// 2xx delivers; 429, 5xx and network errors put the batch back at the head of the queue and back off
+// (1 s, 2 s, 4 s … 60 s); any other 4xx would fail again, so the batch is dropped.
+function post(batch: LuxEvent[]): void {
   const text = body(batch);
-  return fetch(url, { method: 'POST', body: text, keepalive: text.length < 6e4, credentials: 'omit' })
+  busy = true;
+  fetch(url, { method: 'POST', body: text, keepalive: text.length < 6e4, credentials: 'omit' })
     .then(
       (res) => res.status,
       () => 0,
     )
     .then((status) => {
       const failed = !status || status == 429 || status > 499;
-      if (failed || status > 299) log(failed ? 'will retry' : 'dropped', status, batch);
-      if (!failed && isRetry) {
-        retries = retries.filter((e) => !batch.includes(e));
-        tries = 0;
-        persist();
-      }
-      if (failed && !isRetry) {
-        retries = retries.concat(batch).slice(-RETRY_MAX);
-        persist();
-        schedule();
-      }
-      return !failed;
-    });
-}
-
-const persist = (): void => store(RETRY_KEY, retries.length ? JSON.stringify(retries) : null);
-
-function retry(): void {
-  retryTimer = 0;
-  if (retrying || !retries.length) return;
-  retrying = true;
-  void send(retries.slice(0, BATCH), true).then((ok) => {
-    retrying = false;
-    if (ok) retry();
-    else schedule();
-  });
-}
-
-// Exponential backoff: 1 s, 2 s, 4 s … capped at 60 s.
-function schedule(): void {
-  if (!retryTimer) retryTimer = w.setTimeout(retry, Math.min(1000 * 2 ** tries++, 60000));
+      if (failed || status > 299) log(status, batch);
+      busy = false;
+      tries = failed ? tries + 1 : 0;
+      if (failed) queue = batch.concat(queue).slice(-QUEUE_MAX);
+      persist();
+      if (queue.length && !timer) timer = w.setTimeout(flush, failed ? Math.min(500 * 2 ** tries, 6e4) : 0);
+    }, log);
 }
 
 function setConsent(c: unknown): void {
   const next = Object.assign({ analytics: !requireConsent, marketing: !requireConsent }, consent, c);
-  consent = { analytics: next.analytics === true, marketing: next.marketing === true };
+  consent = { analytics: !!next.analytics, marketing: !!next.marketing };
   store(CONSENT_KEY, JSON.stringify(consent));
-  if (consent.analytics) {
-    admit();
-    retry();
-    return;
-  }
+  if (consent.analytics) return admit();
   // Withdrawn: nothing pending leaves the browser, and the first-party ids go with it.
   held = [];
   queue = [];
-  retries = [];
   persist();
   store(VID);
   store(SID);
@@ -274,20 +251,18 @@ function navigated(): void {
 }
 
 function command(name: unknown, a?: unknown, b?: unknown): void {
-  if (name == 'track') track(String(a), b);
+  if (name == 'track') track(a as string, b);
   else if (name == 'page') page();
   else if (name == 'identify') {
     if (!a) return;
-    user = String(a);
-    const email = (b as { email?: unknown } | undefined)?.email;
-    track('identify', {}, { user_id: user, email: typeof email == 'string' ? email : undefined });
+    user = `${a as string}`; // numeric ids are common; the contract is a string
+    track('identify', {}, { email: (Object(b) as { email?: string }).email });
   } else if (name == 'consent') setConsent(a);
   else log('unknown command', name);
 }
 
 const stub = w.lux;
-if (!siteKey) log('no data-site-key');
-else if (!(stub && stub.l)) {
+if (siteKey && !(stub && stub.l)) {
   w.lux = Object.assign(command, { l: 1 as const });
   if (attr('auto-pageview') != 'false') {
     page();
@@ -300,15 +275,15 @@ else if (!(stub && stub.l)) {
       };
     h.pushState = wrap(h.pushState.bind(h));
     h.replaceState = wrap(h.replaceState.bind(h));
-    w.addEventListener('popstate', navigated);
+    addEventListener('popstate', navigated);
   }
   // Commands queued by the embed stub before this file arrived, in order.
   for (const args of (stub && stub.q) || []) command(args[0], args[1], args[2]);
-  w.addEventListener('pagehide', () => flush(true));
+  addEventListener('pagehide', () => flush(true));
   d.addEventListener('visibilitychange', () => {
     if (d.visibilityState == 'hidden') flush(true);
   });
-  if (consent && consent.analytics) retry();
+  admit(); // sends what an earlier page left in the queue
 }
 
 export {};
