@@ -4,13 +4,30 @@ import Router from '@koa/router';
 import { sql } from 'slonik';
 import type { DatabasePool } from '../lib/db/pool';
 import type { Logger } from '../lib/logger';
+import { corsForIngest } from './cors';
+import { GroupCommitter, type GroupCommitOptions } from './ingest/group-commit';
+import { KeyResolver } from './key-resolver';
+import { adminRoutes } from './routes/admin';
+import { eventRoutes } from './routes/events';
+import { snippetRoutes } from './routes/snippet';
 
-export type CollectorDeps = { appPool: DatabasePool; logger: Logger };
+export type CollectorDeps = {
+  appPool: DatabasePool;
+  logger: Logger;
+  ipHashSecret: string;
+  /** Take the client IP from X-Forwarded-For (only behind a trusted proxy). */
+  trustProxy?: boolean;
+  groupCommit?: GroupCommitOptions;
+  keyCacheTtlMs?: number;
+};
 
 export function createApp(deps: CollectorDeps): Koa {
   const app = new Koa();
-  app.proxy = false;
+  app.proxy = deps.trustProxy ?? false;
   const router = new Router();
+  const keys = new KeyResolver(deps.appPool, deps.keyCacheTtlMs);
+  const committer = new GroupCommitter(deps.appPool, deps.logger, deps.groupCommit);
+  const events = eventRoutes({ keys, committer, ipHashSecret: deps.ipHashSecret, logger: deps.logger });
 
   // Liveness: the process answers.
   router.get('/healthz', (ctx) => {
@@ -31,6 +48,12 @@ export function createApp(deps: CollectorDeps): Koa {
   });
 
   app.use(errorMiddleware(deps.logger));
+  // CORS wraps the ingest paths only, so errors from them (401, 422, 503) are readable by the snippet.
+  const ingestCors = corsForIngest();
+  app.use(async (ctx, next) => (ctx.path === '/e' || ctx.path === '/e/batch' ? ingestCors(ctx, next) : next()));
+  app.use(events.routes());
+  app.use(snippetRoutes().routes());
+  app.use(adminRoutes({ appPool: deps.appPool, keys, logger: deps.logger }).routes());
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.on('error', (error: unknown) => deps.logger.error({ err: error }, 'unhandled collector error'));
@@ -45,8 +68,9 @@ function errorMiddleware(logger: Logger): Koa.Middleware {
     } catch (error) {
       const status = typeof (error as { status?: unknown }).status === 'number' ? (error as { status: number }).status : 500;
       const expose = status < 500 && (error as { expose?: boolean }).expose !== false;
+      const details = (error as { details?: unknown }).details;
       ctx.status = status;
-      ctx.body = { error: expose ? (error as Error).message : 'internal error' };
+      ctx.body = { error: expose ? (error as Error).message : 'internal error', ...(expose && details ? { errors: details } : {}) };
       if (status >= 500) logger.error({ err: error, path: ctx.path }, 'request failed');
     }
   };

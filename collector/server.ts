@@ -8,7 +8,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger('collector', config.LOG_LEVEL);
   const appPool = await createDatabasePool(config.APP_DATABASE_URL, { maximumPoolSize: config.DATABASE_POOL_SIZE });
-  const app = createApp({ appPool, logger });
+  const app = createApp({ appPool, logger, ipHashSecret: config.IP_HASH_SECRET, trustProxy: config.TRUST_PROXY });
   const server = app.listen(config.COLLECTOR_PORT, config.COLLECTOR_HOST, () =>
     logger.info({ host: config.COLLECTOR_HOST, port: config.COLLECTOR_PORT }, 'collector listening'),
   );

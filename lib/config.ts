@@ -34,6 +34,8 @@ export const configSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).max(255).regex(/^[A-Za-z0-9._-]+$/, 'expected a namespace name').default('default'),
   COLLECTOR_HOST: z.string().min(1).default('127.0.0.1'),
   COLLECTOR_PORT: port.default(8080),
+  /** Behind a reverse proxy: take the client IP from X-Forwarded-For (only then). */
+  TRUST_PROXY: z.enum(['true', 'false'], { message: 'expected true or false' }).default('false').transform((v) => v === 'true'),
   /** Public base URL of the collector, used in the snippet tag we print. */
   PUBLIC_COLLECTOR_URL: z.string().url('expected an http(s) URL').optional(),
   /** HMAC key for IP hashing. Long and random; rotating it breaks continuity of ip_hash. */

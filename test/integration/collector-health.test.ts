@@ -14,7 +14,7 @@ afterAll(() => db?.drop());
 const logger = createLogger('test-collector', 'silent');
 
 test('the collector is ready when Postgres answers', async () => {
-  const server = await listen(createApp({ appPool: db.appPool, logger }));
+  const server = await listen(createApp({ appPool: db.appPool, logger, ipHashSecret: 'x'.repeat(32) }));
   try {
     expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ ok: true });
     const ready = await fetch(`${server.url}/readyz`);
@@ -31,7 +31,7 @@ test('the collector reports 503 with Retry-After while Postgres is down, and rec
   const viaProxy = new URL(db.appUrl);
   viaProxy.port = String(proxy.port);
   const pool = await createDatabasePool(viaProxy.toString(), { maximumPoolSize: 1 });
-  const server = await listen(createApp({ appPool: pool, logger }));
+  const server = await listen(createApp({ appPool: pool, logger, ipHashSecret: 'x'.repeat(32) }));
   try {
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
     await proxy.cut();

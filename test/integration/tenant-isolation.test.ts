@@ -25,6 +25,15 @@ const FIXTURES: Record<string, (tx: DatabaseTransactionConnection, companyId: st
   raw_events: (tx, c) =>
     tx.query(sql.unsafe`INSERT INTO raw_events (company_id, event_id, event_name, occurred_at, source)
                         VALUES (${c}, ${randomUUID()}, 'page_view', now(), 'browser')`),
+  sessions: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO sessions (company_id, session_id, started_at, last_seen_at, channel, channel_rule)
+                        VALUES (${c}, ${randomUUID()}, now(), now(), 'Direct', 'no source')`),
+  identity_links: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO identity_links (company_id, visitor_id, user_id, first_seen_at, last_seen_at)
+                        VALUES (${c}, ${randomUUID()}, 'u-1', now(), now())`),
+  suppressions: (tx, c) => tx.query(sql.unsafe`INSERT INTO suppressions (company_id, kind, value) VALUES (${c}, 'user_id', ${randomUUID()})`),
+  ingest_drops: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO ingest_drops (company_id, day, reason, events) VALUES (${c}, current_date, 'bot', 1)`),
   stack_checks: (tx, c) =>
     tx.query(sql.unsafe`INSERT INTO stack_checks (company_id, workflow_id, raw_event_count) VALUES (${c}, ${randomUUID()}, 0)`),
 };

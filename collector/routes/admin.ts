@@ -1,0 +1,69 @@
+// Admin endpoints (secret key with the admin scope): the suppression list and tracking switches.
+import Router from '@koa/router';
+import type Koa from 'koa';
+import type { z, ZodTypeAny } from 'zod';
+import { withTenant } from '../../lib/db/tenant';
+import type { DatabasePool } from '../../lib/db/pool';
+import { fieldErrors } from '../../lib/ingest/event-schema';
+import type { Logger } from '../../lib/logger';
+import { suppressionInputSchema } from '../../lib/privacy/suppression-input';
+import { addSuppression, listSuppressions, removeSuppression, trackingSettingsPatchSchema, updateTrackingSettings } from '../../lib/privacy/suppressions';
+import type { KeyResolver } from '../key-resolver';
+import { readJsonBody } from '../read-body';
+
+export type AdminRouteDeps = { appPool: DatabasePool; keys: KeyResolver; logger: Logger };
+
+async function requireAdmin(ctx: Koa.Context, keys: KeyResolver): Promise<string> {
+  const token = /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'))?.[1];
+  if (!token) ctx.throw(401, 'admin endpoints need "Authorization: Bearer <secret key>"');
+  const key = await keys.resolveSecretKey(token);
+  if (!key) ctx.throw(401, 'unknown or revoked secret key');
+  if (!key.scopes.includes('admin')) ctx.throw(403, 'this secret key lacks the admin scope');
+  return key.companyId;
+}
+
+/** Validates a JSON body; failures become 422 with the failing fields (rendered by the error middleware). */
+async function parseBody<S extends ZodTypeAny>(ctx: Koa.Context, schema: S): Promise<z.output<S>> {
+  const parsed = schema.safeParse(await readJsonBody(ctx, 16 * 1024));
+  if (!parsed.success) ctx.throw(422, 'invalid request', { details: fieldErrors(parsed.error) });
+  return parsed.data as z.output<S>;
+}
+
+export function adminRoutes(deps: AdminRouteDeps): Router {
+  const router = new Router({ prefix: '/admin' });
+
+  router.get('/suppressions', async (ctx) => {
+    const companyId = await requireAdmin(ctx, deps.keys);
+    const rows = await withTenant(deps.appPool, companyId, (tx) => listSuppressions(tx));
+    ctx.body = { suppressions: rows.map((r) => ({ ...r, created_at: new Date(r.created_at).toISOString() })) };
+  });
+
+  router.post('/suppressions', async (ctx) => {
+    const companyId = await requireAdmin(ctx, deps.keys);
+    const suppression = await parseBody(ctx, suppressionInputSchema);
+    const created = await withTenant(deps.appPool, companyId, (tx) => addSuppression(tx, companyId, suppression));
+    deps.logger.info({ company_id: companyId, kind: suppression.kind }, 'suppression added');
+    ctx.status = created ? 201 : 200;
+    ctx.body = { ok: true, created, kind: suppression.kind, value: suppression.value };
+  });
+
+  router.delete('/suppressions', async (ctx) => {
+    const companyId = await requireAdmin(ctx, deps.keys);
+    const suppression = await parseBody(ctx, suppressionInputSchema);
+    const removed = await withTenant(deps.appPool, companyId, (tx) => removeSuppression(tx, suppression));
+    deps.logger.info({ company_id: companyId, kind: suppression.kind, removed }, 'suppression removed');
+    ctx.status = removed ? 200 : 404;
+    ctx.body = { ok: removed };
+  });
+
+  router.patch('/tracking', async (ctx) => {
+    const companyId = await requireAdmin(ctx, deps.keys);
+    const patch = await parseBody(ctx, trackingSettingsPatchSchema);
+    const updated = await withTenant(deps.appPool, companyId, (tx) => updateTrackingSettings(tx, patch));
+    deps.keys.clear();
+    deps.logger.info({ company_id: companyId, ...patch }, 'tracking settings changed');
+    ctx.body = { ok: true, tracking_enabled: updated.tracking_enabled, settings: updated.settings };
+  });
+
+  return router;
+}
