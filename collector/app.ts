@@ -2,6 +2,7 @@
 import Koa from 'koa';
 import Router from '@koa/router';
 import { sql } from 'slonik';
+import { isConnectionError } from '../lib/db/errors';
 import type { DatabasePool } from '../lib/db/pool';
 import type { Logger } from '../lib/logger';
 import { corsForIngest } from './cors';
@@ -66,6 +67,14 @@ function errorMiddleware(logger: Logger): Koa.Middleware {
     try {
       await next();
     } catch (error) {
+      if (isConnectionError(error)) {
+        // Nothing was committed: tell the sender to retry (the snippet keeps the events and does).
+        logger.warn({ err: error, path: ctx.path }, 'database unavailable; answering 503');
+        ctx.status = 503;
+        ctx.set('Retry-After', '2');
+        ctx.body = { error: 'database unavailable: nothing was stored, retry later' };
+        return;
+      }
       const status = typeof (error as { status?: unknown }).status === 'number' ? (error as { status: number }).status : 500;
       const expose = status < 500 && (error as { expose?: boolean }).expose !== false;
       const details = (error as { details?: unknown }).details;

@@ -1,6 +1,7 @@
 // Group commit: concurrent requests wait a few milliseconds and share one transaction per company
 // (one multi-row INSERT plus one sessions upsert), and each request is answered only after that
 // transaction committed. Throughput comes from sharing commits, never from acknowledging early.
+import { isConnectionError } from '../../lib/db/errors';
 import type { DatabasePool } from '../../lib/db/pool';
 import type { Logger } from '../../lib/logger';
 import type { RawEventRow } from '../../lib/ingest/prepare-event';
@@ -108,19 +109,4 @@ function mergeDrops(jobs: Job[]): DropCounts {
     for (const [reason, n] of Object.entries(job.drops) as Array<[keyof DropCounts, number]>) merged[reason] = (merged[reason] ?? 0) + n;
   }
   return merged;
-}
-
-/** Postgres unreachable, restarting or out of connections: the sender should retry later (503). */
-export function isConnectionError(error: unknown): boolean {
-  const seen = new Set<unknown>();
-  let current: unknown = error;
-  while (current && typeof current === 'object' && !seen.has(current)) {
-    seen.add(current);
-    const e = current as { name?: string; code?: string; message?: string; cause?: unknown };
-    if (e.name && /ConnectionError|BackendTerminated|IdleTransactionTimeout/.test(e.name)) return true;
-    if (e.code && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|57P01|57P02|57P03|53300|08\d{3})$/.test(e.code)) return true;
-    if (e.message && /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(e.message)) return true;
-    current = e.cause;
-  }
-  return false;
 }

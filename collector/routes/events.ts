@@ -7,7 +7,7 @@ import type { DropReason } from '../../lib/ingest/company-policy';
 import { prepareEvent, type RawEventRow } from '../../lib/ingest/prepare-event';
 import type { Logger } from '../../lib/logger';
 import { isOriginAllowed } from '../cors';
-import { isConnectionError, type GroupCommitter } from '../ingest/group-commit';
+import type { GroupCommitter } from '../ingest/group-commit';
 import type { DropCounts } from '../ingest/save-event-batch';
 import type { KeyResolver, ResolvedKey } from '../key-resolver';
 import { readJsonBody } from '../read-body';
@@ -78,12 +78,8 @@ async function ingest(ctx: Koa.Context, deps: EventRouteDeps, key: ResolvedKey, 
       else summary.duplicates += 1;
     }
   } catch (error) {
-    if (isConnectionError(error)) {
-      deps.logger.warn({ company_id: key.companyId, events: rows.length, err: error }, 'database unavailable; answering 503');
-      ctx.set('Retry-After', '2');
-      ctx.throw(503, 'database unavailable: nothing was stored, retry later');
-    }
-    deps.logger.error({ company_id: key.companyId, events: rows.length, err: error }, 'storing events failed');
+    // The error middleware answers (503 + Retry-After when Postgres is unavailable); log the context here.
+    deps.logger.warn({ company_id: key.companyId, events: rows.length, err: error }, 'storing events failed');
     throw error;
   }
   if (rows.some((r) => r.visitor_id === fallbackVisitorId)) summary.visitorId = fallbackVisitorId;
