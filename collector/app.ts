@@ -51,7 +51,10 @@ export function createApp(deps: CollectorDeps): Koa {
   app.use(errorMiddleware(deps.logger));
   // CORS wraps the ingest paths only, so errors from them (401, 422, 503) are readable by the snippet.
   const ingestCors = corsForIngest();
-  app.use(async (ctx, next) => (ctx.path === '/e' || ctx.path === '/e/batch' ? ingestCors(ctx, next) : next()));
+  app.use(async function corsOnIngestPaths(ctx, next) {
+    if (ctx.path === '/e' || ctx.path === '/e/batch') await ingestCors(ctx, next);
+    else await next();
+  });
   app.use(events.routes());
   app.use(snippetRoutes().routes());
   app.use(adminRoutes({ appPool: deps.appPool, keys, logger: deps.logger }).routes());

@@ -2,6 +2,7 @@
 //   sessionise events that came without a session id → insert raw events (duplicates by event_id
 //   dropped, suppressed people skipped) → upsert their sessions and identity links → count drops.
 // Everything after the lookup is one statement, so a batch costs two round trips however large it is.
+// Queries name the company explicitly as well as running under RLS (and the indexes lead with it).
 import { sql } from 'slonik';
 import { z } from 'zod';
 import type { DatabasePool } from '../../lib/db/pool';
@@ -24,13 +25,13 @@ const latestSessionRow = z.object({
 });
 
 /** Events with a visitor but no session id get one by the 30-minute / campaign-change rules. */
-async function sessioniseServerEvents(tx: TenantTransaction, rows: RawEventRow[]): Promise<void> {
+async function sessioniseServerEvents(tx: TenantTransaction, companyId: string, rows: RawEventRow[]): Promise<void> {
   const sessionless = rows.filter((r) => r.visitor_id && !r.session_id);
   if (sessionless.length === 0) return;
   const visitors = [...new Set(sessionless.map((r) => r.visitor_id as string))];
   const latest = await tx.any(sql.type(latestSessionRow)`
     SELECT DISTINCT ON (visitor_id) visitor_id, session_id, last_seen_at, campaign_key
-    FROM sessions WHERE visitor_id = ANY(${sql.array(visitors, 'text')})
+    FROM sessions WHERE company_id = ${companyId} AND visitor_id = ANY(${sql.array(visitors, 'text')})
     ORDER BY visitor_id, last_seen_at DESC`);
   const open = new Map<string, OpenSession>(
     latest.map((s) => [s.visitor_id, { sessionId: s.session_id, lastSeenAt: new Date(s.last_seen_at), campaignKey: s.campaign_key }]),
@@ -66,13 +67,13 @@ async function insertBatch(tx: TenantTransaction, companyId: string, rows: RawEv
       SELECT i.event_id FROM input i
       WHERE EXISTS (
         SELECT 1 FROM suppressions s
-        WHERE (s.kind = 'visitor_id' AND s.value = i.visitor_id)
+        WHERE s.company_id = ${companyId} AND ((s.kind = 'visitor_id' AND s.value = i.visitor_id)
            OR (s.kind = 'user_id' AND s.value = i.user_id)
            OR (s.kind = 'email_hash' AND s.value = i.email_hash)
            OR (i.visitor_id IS NOT NULL AND EXISTS (
                 SELECT 1 FROM identity_links l
-                WHERE l.visitor_id = i.visitor_id
-                  AND ((s.kind = 'user_id' AND l.user_id = s.value) OR (s.kind = 'email_hash' AND l.email_hash = s.value)))))
+                WHERE l.company_id = ${companyId} AND l.visitor_id = i.visitor_id
+                  AND ((s.kind = 'user_id' AND l.user_id = s.value) OR (s.kind = 'email_hash' AND l.email_hash = s.value))))))
     ),
     inserted AS (
       INSERT INTO raw_events (company_id, event_id, event_name, occurred_at, client_occurred_at, received_at, source,
@@ -178,7 +179,7 @@ export async function saveEventBatch(
   drops: DropCounts,
 ): Promise<BatchOutcome> {
   return withTenant(pool, companyId, async (tx) => {
-    await sessioniseServerEvents(tx, rows);
+    await sessioniseServerEvents(tx, companyId, rows);
     return insertBatch(tx, companyId, rows, drops);
   });
 }

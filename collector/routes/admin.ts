@@ -34,7 +34,7 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
 
   router.get('/suppressions', async (ctx) => {
     const companyId = await requireAdmin(ctx, deps.keys);
-    const rows = await withTenant(deps.appPool, companyId, (tx) => listSuppressions(tx));
+    const rows = await withTenant(deps.appPool, companyId, (tx) => listSuppressions(tx, companyId));
     ctx.body = { suppressions: rows.map((r) => ({ ...r, created_at: new Date(r.created_at).toISOString() })) };
   });
 
@@ -50,7 +50,7 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
   router.delete('/suppressions', async (ctx) => {
     const companyId = await requireAdmin(ctx, deps.keys);
     const suppression = await parseBody(ctx, suppressionInputSchema);
-    const removed = await withTenant(deps.appPool, companyId, (tx) => removeSuppression(tx, suppression));
+    const removed = await withTenant(deps.appPool, companyId, (tx) => removeSuppression(tx, companyId, suppression));
     deps.logger.info({ company_id: companyId, kind: suppression.kind, removed }, 'suppression removed');
     ctx.status = removed ? 200 : 404;
     ctx.body = { ok: removed };
@@ -59,7 +59,7 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
   router.patch('/tracking', async (ctx) => {
     const companyId = await requireAdmin(ctx, deps.keys);
     const patch = await parseBody(ctx, trackingSettingsPatchSchema);
-    const updated = await withTenant(deps.appPool, companyId, (tx) => updateTrackingSettings(tx, patch));
+    const updated = await withTenant(deps.appPool, companyId, (tx) => updateTrackingSettings(tx, companyId, patch));
     deps.keys.clear();
     deps.logger.info({ company_id: companyId, ...patch }, 'tracking settings changed');
     ctx.body = { ok: true, tracking_enabled: updated.tracking_enabled, settings: updated.settings };

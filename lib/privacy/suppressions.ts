@@ -1,4 +1,6 @@
 // The suppression list and company tracking switches, as tenant queries (run inside withTenant).
+// Each query also names its company explicitly: RLS is the safety net, not the only filter (the admin
+// CLI runs them as the owner role, which RLS does not restrict).
 import { sql, type DatabaseTransactionConnection } from 'slonik';
 import { z } from 'zod';
 import type { Suppression } from './suppression-input';
@@ -12,13 +14,15 @@ export async function addSuppression(tx: DatabaseTransactionConnection, companyI
   return result.rowCount === 1;
 }
 
-export async function removeSuppression(tx: DatabaseTransactionConnection, s: Pick<Suppression, 'kind' | 'value'>): Promise<boolean> {
-  const result = await tx.query(sql.unsafe`DELETE FROM suppressions WHERE kind = ${s.kind} AND value = ${s.value}`);
+export async function removeSuppression(tx: DatabaseTransactionConnection, companyId: string, s: Pick<Suppression, 'kind' | 'value'>): Promise<boolean> {
+  const result = await tx.query(sql.unsafe`
+    DELETE FROM suppressions WHERE company_id = ${companyId} AND kind = ${s.kind} AND value = ${s.value}`);
   return result.rowCount === 1;
 }
 
-export async function listSuppressions(tx: DatabaseTransactionConnection) {
-  return tx.any(sql.type(suppressionRow)`SELECT kind, value, reason, created_at FROM suppressions ORDER BY created_at`);
+export async function listSuppressions(tx: DatabaseTransactionConnection, companyId: string) {
+  return tx.any(sql.type(suppressionRow)`
+    SELECT kind, value, reason, created_at FROM suppressions WHERE company_id = ${companyId} ORDER BY created_at`);
 }
 
 export const trackingSettingsPatchSchema = z
@@ -33,11 +37,12 @@ export type TrackingSettingsPatch = z.infer<typeof trackingSettingsPatchSchema>;
 
 const companySettingsRow = z.object({ tracking_enabled: z.boolean(), settings: z.record(z.unknown()) });
 
-export async function updateTrackingSettings(tx: DatabaseTransactionConnection, patch: TrackingSettingsPatch) {
+export async function updateTrackingSettings(tx: DatabaseTransactionConnection, companyId: string, patch: TrackingSettingsPatch) {
   const { tracking_enabled: trackingEnabled, ...settings } = patch;
   return tx.one(sql.type(companySettingsRow)`
     UPDATE companies SET
       tracking_enabled = coalesce(${trackingEnabled ?? null}::boolean, tracking_enabled),
       settings = settings || ${sql.jsonb(settings)}
+    WHERE company_id = ${companyId}
     RETURNING tracking_enabled, settings`);
 }
