@@ -82,23 +82,29 @@ CREATE TABLE ingest_drops (
 );
 
 -- section: row level security -------------------------------------------------------------------------------
-ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON sessions
-  USING (company_id = app_current_company()) WITH CHECK (company_id = app_current_company());
-ALTER TABLE identity_links ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON identity_links
-  USING (company_id = app_current_company()) WITH CHECK (company_id = app_current_company());
-ALTER TABLE suppressions ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON suppressions
-  USING (company_id = app_current_company()) WITH CHECK (company_id = app_current_company());
-ALTER TABLE ingest_drops ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON ingest_drops
-  USING (company_id = app_current_company()) WITH CHECK (company_id = app_current_company());
+-- One helper so every tenant table gets exactly the same policy as those of migration 0001.
+CREATE FUNCTION enable_tenant_isolation(p_table regclass) RETURNS void
+  LANGUAGE plpgsql
+  AS $$
+BEGIN
+  EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', p_table);
+  EXECUTE format(
+    'CREATE POLICY tenant_isolation ON %s USING (company_id = app_current_company()) WITH CHECK (company_id = app_current_company())',
+    p_table);
+END
+$$;
+REVOKE ALL ON FUNCTION enable_tenant_isolation(regclass) FROM PUBLIC;
+
+SELECT enable_tenant_isolation('sessions');
+SELECT enable_tenant_isolation('identity_links');
+SELECT enable_tenant_isolation('suppressions');
+SELECT enable_tenant_isolation('ingest_drops');
 
 GRANT SELECT, INSERT, UPDATE ON sessions, identity_links, ingest_drops TO lux_app;
 GRANT SELECT, INSERT, DELETE ON suppressions TO lux_app;
 
 -- Down Migration
+DROP FUNCTION IF EXISTS enable_tenant_isolation(regclass);
 DROP TABLE IF EXISTS ingest_drops;
 DROP TABLE IF EXISTS suppressions;
 DROP TABLE IF EXISTS identity_links;
