@@ -5,6 +5,7 @@ import type Koa from 'koa';
 import { eventSchema, batchEnvelopeSchema, fieldErrors, LIMITS, singleEnvelopeSchema, type FieldError } from '../../lib/ingest/event-schema';
 import type { DropReason } from '../../lib/ingest/company-policy';
 import { prepareEvent, type RawEventRow } from '../../lib/ingest/prepare-event';
+import { checkStandardProperties } from '../../lib/ingest/standard-events';
 import type { Logger } from '../../lib/logger';
 import { isOriginAllowed } from '../cors';
 import type { GroupCommitter } from '../ingest/group-commit';
@@ -63,7 +64,12 @@ async function ingest(ctx: Koa.Context, deps: EventRouteDeps, key: ResolvedKey, 
       rejected.push({ index, errors: fieldErrors(parsed.error) });
       return;
     }
-    const prepared = prepareEvent(parsed.data, request, company);
+    const standard = checkStandardProperties(parsed.data.event_name, parsed.data.properties);
+    if (!standard.ok) {
+      rejected.push({ index, errors: standard.errors });
+      return;
+    }
+    const prepared = prepareEvent({ ...parsed.data, properties: standard.properties }, request, company);
     if (prepared.store) rows.push(prepared.row);
     else drops[prepared.reason] = (drops[prepared.reason] ?? 0) + 1;
   });

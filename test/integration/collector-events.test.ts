@@ -121,6 +121,16 @@ describe('errors are clear and never touch what is stored', () => {
     expect(paths).toEqual(['(body)', 'event_id', 'properties']);
   });
 
+  it('rejects a purchase without order_id, value and currency with 422 naming the missing fields', async () => {
+    const response = await postJson(`${server.url}/e`, { site_key: company.siteKey, ...pageView({ event_name: 'purchase', properties: { coupon: 'X' } }) });
+    expect(response.status).toBe(422);
+    const paths = (response.body.errors as Array<{ path: string }>).map((e) => e.path).sort();
+    expect(paths).toEqual(['properties.currency', 'properties.order_id', 'properties.value']);
+    const stored = await db.ownerPool.oneFirst(sql.type(z.object({ n: z.number() }))`
+      SELECT count(*)::int AS n FROM raw_events WHERE event_name = 'purchase'`);
+    expect(stored).toBe(0);
+  });
+
   it('rejects NUL characters, which Postgres cannot store, with 400', async () => {
     const response = await postJson(`${server.url}/e`, `{"site_key":"${company.siteKey}","event_id":"${randomUUID()}","event_name":"x","user_id":"a\\u0000b"}`);
     expect(response).toMatchObject({ status: 400, body: { error: 'request body contains NUL characters' } });
