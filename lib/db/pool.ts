@@ -29,5 +29,10 @@ export async function createDatabasePool(url: string, options: PoolOptions = {})
     statementTimeout: options.statementTimeoutMs ?? 60_000,
     // Stack capture costs a few µs per query on the hot path; errors still carry the SQL.
     captureStackTrace: false,
+    // slonik's default sends DISCARD ALL on every release: one more round trip per query, and it throws
+    // away prepared plans (plpgsql's too). We never set session-level state: the tenant is set with
+    // set_config(..., true), local to its transaction (lib/db/tenant.ts, ingest_event_batch), so a
+    // released connection carries nothing over. test/integration/tenant-isolation.test.ts checks that.
+    resetConnection: async () => undefined,
   });
 }

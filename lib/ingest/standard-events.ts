@@ -60,6 +60,6 @@ export type PropertiesCheck = { ok: true; properties: Record<string, unknown> } 
 export function checkStandardProperties(eventName: string, properties: Record<string, unknown> | undefined): PropertiesCheck {
   if (!isStandardEvent(eventName)) return { ok: true, properties: properties ?? {} };
   const parsed = STANDARD_EVENT_SCHEMAS[eventName].safeParse(properties ?? {});
-  if (parsed.success) return { ok: true, properties: parsed.data as Record<string, unknown> };
+  if (parsed.success) return { ok: true, properties: parsed.data };
   return { ok: false, errors: parsed.error.issues.map((i) => ({ path: ['properties', ...i.path].join('.'), message: i.message })) };
 }

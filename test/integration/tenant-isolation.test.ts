@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type DatabaseTransactionConnection } from 'slonik';
 import { z } from 'zod';
 import { generateSecretKey, generateSiteKey } from '../../lib/keys';
+import { createDatabasePool } from '../../lib/db/pool';
 import { withTenant } from '../../lib/db/tenant';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createTestCompany } from '../support/fixtures';
@@ -130,4 +131,22 @@ test('a site key resolves to its own company only, and a revoked key to nothing'
   expect(hit?.company_id).toBe(companyB);
   await db.ownerPool.query(sql.unsafe`UPDATE site_keys SET revoked_at = now() WHERE site_key = ${siteKey}`);
   expect(await db.appPool.maybeOne(sql.type(resolved)`SELECT company_id FROM resolve_site_key(${siteKey})`)).toBeNull();
+});
+
+test('a pooled connection never carries a tenant into the next query (no DISCARD ALL needed)', async () => {
+  // One connection, so every query below reuses the connection the tenant was set on.
+  const pool = await createDatabasePool(db.appUrl, { maximumPoolSize: 1 });
+  try {
+    const count = () => pool.oneFirst(sql.type(z.object({ n: z.coerce.number() }))`SELECT count(*) AS n FROM raw_events`);
+    await withTenant(pool, companyA, async (tx) => {
+      expect(await tx.oneFirst(sql.type(z.object({ n: z.coerce.number() }))`SELECT count(*) AS n FROM raw_events`)).toBeGreaterThan(0);
+    });
+    expect(await count()).toBe(0);
+    await pool.query(sql.unsafe`SELECT * FROM ingest_event_batch(${companyA}, '[]'::jsonb, '[]'::jsonb)`);
+    expect(await count()).toBe(0);
+    await expect(withTenant(pool, companyA, async () => Promise.reject(new Error('rolled back')))).rejects.toThrow('rolled back');
+    expect(await count()).toBe(0);
+  } finally {
+    await pool.end();
+  }
 });
