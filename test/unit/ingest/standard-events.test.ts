@@ -10,7 +10,8 @@ describe('standard event properties', () => {
 
   it('accepts a complete purchase and turns a numeric order number into text', () => {
     const result = checkStandardProperties('purchase', { order_id: 1042, value: 5998, currency: 'EUR', items: [{ product_id: 'sku-1', quantity: 2, price: 2999 }], note: 'kept' });
-    expect(result).toEqual({ ok: true, properties: expect.objectContaining({ order_id: '1042', value: 5998, currency: 'EUR', note: 'kept' }) });
+    if (!result.ok) throw new Error(`expected the purchase to pass: ${JSON.stringify(result.errors)}`);
+    expect(result.properties).toMatchObject({ order_id: '1042', value: 5998, currency: 'EUR', note: 'kept' });
   });
 
   it.each([
@@ -22,7 +23,9 @@ describe('standard event properties', () => {
   ])('rejects a purchase with %s', (_name, properties, path, message) => {
     const result = checkStandardProperties('purchase', properties);
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.errors).toContainEqual({ path, message: expect.stringMatching(message) });
+    if (result.ok) return;
+    const error = result.errors.find((e) => e.path === path);
+    expect(error?.message).toMatch(message);
   });
 
   it('requires currency and value together on add_to_cart and begin_checkout', () => {
