@@ -9,6 +9,7 @@ import { launchChromium } from '../support/browser';
 import { CHROME_UA, startTestCollector } from '../support/collector';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createTestCompany } from '../support/fixtures';
+import { selectRawEvents } from '../support/raw-events';
 import { startStorefront, type Storefront } from '../support/storefront';
 
 jest.setTimeout(60_000);
@@ -142,22 +143,7 @@ async function shopperJourney(shop: Shop, path: string): Promise<void> {
   await shop.page.waitForSelector('#add-to-cart:text("Added")');
 }
 
-const storedEvent = z.object({
-  event_id: z.string(),
-  event_name: z.string(),
-  visitor_id: z.string().nullable(),
-  session_id: z.string().nullable(),
-  user_id: z.string().nullable(),
-  page_url: z.string().nullable(),
-  referrer: z.string().nullable(),
-  properties: z.record(z.unknown()),
-  email_hash: z.string().nullable(),
-  source: z.string(),
-});
-const storedEvents = (companyId: string) =>
-  db.ownerPool.any(sql.type(storedEvent)`
-    SELECT event_id::text, event_name, visitor_id, session_id, user_id, page_url, referrer, properties, email_hash, source
-    FROM raw_events WHERE company_id = ${companyId} ORDER BY occurred_at, received_at`);
+const storedEvents = (companyId: string) => db.ownerPool.any(selectRawEvents(sql.fragment`company_id = ${companyId}`));
 
 const sessionRow = z.object({
   session_id: z.string(),

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createTestCompany } from '../support/fixtures';
 import { pageView, postJson, startTestCollector, TEST_IP_HASH_SECRET } from '../support/collector';
+import { selectRawEvents } from '../support/raw-events';
 
 let db: TestDatabase;
 let server: Awaited<ReturnType<typeof startTestCollector>>;
@@ -20,23 +21,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const eventRow = z.object({
-  event_id: z.string(),
-  event_name: z.string(),
-  visitor_id: z.string().nullable(),
-  session_id: z.string().nullable(),
-  user_id: z.string().nullable(),
-  page_url: z.string().nullable(),
-  ip_hash: z.string().nullable(),
-  email_hash: z.string().nullable(),
-  source: z.string(),
-  occurred_at: z.coerce.number(),
-  client_occurred_at: z.coerce.number().nullable(),
-  received_at: z.coerce.number(),
-  context: z.record(z.unknown()),
-});
-const eventsById = (ids: string[]) =>
-  db.ownerPool.any(sql.type(eventRow)`SELECT * FROM raw_events WHERE event_id = ANY(${sql.array(ids, 'uuid')}) ORDER BY occurred_at`);
+const eventsById = (ids: string[]) => db.ownerPool.any(selectRawEvents(sql.fragment`event_id = ANY(${sql.array(ids, 'uuid')})`));
 
 describe('POST /e', () => {
   it('stores an event with its enrichment and answers only after it is committed', async () => {
