@@ -37,7 +37,7 @@ const QUEUE_KEY = '_lux_q';
 const CONSENT_KEY = '_lux_c';
 const CLICK_IDS = ['gclid', 'gbraid', 'wbraid', 'fbclid', 'ttclid', 'msclkid', 'li_fat_id', 'twclid'];
 const SESSION_MS = 30 * 60 * 1000;
-const BATCH = 50; // the collector's per-request limit
+const BATCH = 50; // well under the collector's 500, and keeps bodies within browsers' 64 KB keepalive/beacon cap
 const FLUSH_AT = 20;
 const QUEUE_MAX = 100;
 
