@@ -9,7 +9,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { trackingSettings } from '../../lib/ingest/company-policy';
 import { eventSchema } from '../../lib/ingest/event-schema';
-import { prepareEvent, type RawEventRow } from '../../lib/ingest/prepare-event';
+import { prepareEvent, prepareRequest, type RawEventRow } from '../../lib/ingest/prepare-event';
 import { BROWSER_USER_AGENT, makeEvent } from './payloads';
 
 const COLUMNS = [
@@ -44,7 +44,7 @@ function csvField(value: string | number | boolean | object | null | undefined):
  */
 function templateLines(companyId: string, count: number): Array<[string, string]> {
   const receivedAt = new Date();
-  const request = {
+  const request = prepareRequest({
     source: 'browser' as const,
     receivedAt,
     ip: '127.0.0.1',
@@ -52,7 +52,7 @@ function templateLines(companyId: string, count: number): Array<[string, string]
     gpcHeader: false,
     ipHashSecret: randomBytes(32).toString('hex'),
     fallbackVisitorId: randomUUID(),
-  };
+  });
   const company = { trackingEnabled: true, settings: trackingSettings({}) };
   return Array.from({ length: count }, () => {
     const prepared = prepareEvent(eventSchema.parse(makeEvent()), request, company);

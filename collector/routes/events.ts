@@ -4,7 +4,7 @@ import Router from '@koa/router';
 import type Koa from 'koa';
 import { eventSchema, batchEnvelopeSchema, fieldErrors, LIMITS, singleEnvelopeSchema, type FieldError } from '../../lib/ingest/event-schema';
 import type { DropReason } from '../../lib/ingest/company-policy';
-import { prepareEvent, type RawEventRow } from '../../lib/ingest/prepare-event';
+import { prepareEvent, prepareRequest, type RawEventRow } from '../../lib/ingest/prepare-event';
 import { checkStandardProperties } from '../../lib/ingest/standard-events';
 import type { Logger } from '../../lib/logger';
 import { isOriginAllowed } from '../cors';
@@ -45,7 +45,7 @@ async function authenticate(ctx: Koa.Context, keys: KeyResolver, bodySiteKey: st
 async function ingest(ctx: Koa.Context, deps: EventRouteDeps, key: ResolvedKey, events: unknown[]): Promise<IngestSummary> {
   const receivedAt = new Date();
   const fallbackVisitorId = randomUUID();
-  const request = {
+  const request = prepareRequest({
     source: key.kind === 'secret' ? ('server' as const) : ('browser' as const),
     receivedAt,
     ip: ctx.ip || undefined,
@@ -53,7 +53,7 @@ async function ingest(ctx: Koa.Context, deps: EventRouteDeps, key: ResolvedKey, 
     gpcHeader: ctx.get('sec-gpc').trim() === '1',
     ipHashSecret: deps.ipHashSecret,
     fallbackVisitorId,
-  };
+  });
   const company = { trackingEnabled: key.trackingEnabled, settings: key.settings };
   const rows: RawEventRow[] = [];
   const drops: DropCounts = {};

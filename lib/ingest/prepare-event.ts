@@ -21,6 +21,25 @@ export type RequestContext = {
   fallbackVisitorId: string;
 };
 
+/** What is the same for every event of a request, worked out once per request (IP hash, bot or not). */
+export type PreparedRequest = Pick<RequestContext, 'source' | 'receivedAt' | 'userAgent' | 'gpcHeader' | 'fallbackVisitorId'> & {
+  ipHash: string | null;
+  isBot: boolean;
+};
+
+export function prepareRequest(request: RequestContext): PreparedRequest {
+  return {
+    source: request.source,
+    receivedAt: request.receivedAt,
+    userAgent: request.userAgent,
+    gpcHeader: request.gpcHeader,
+    fallbackVisitorId: request.fallbackVisitorId,
+    ipHash: request.ip ? hashIp(request.ip, request.ipHashSecret) : null,
+    // Bots are judged by the browser's user agent; server-side senders are trusted callers.
+    isBot: request.source === 'browser' && isBot(request.userAgent),
+  };
+}
+
 export type CompanyContext = { trackingEnabled: boolean; settings: CompanyTrackingSettings };
 
 /** One raw_events row (snake_case: it is handed to Postgres as JSON). */
@@ -59,13 +78,13 @@ export type EventContext = {
 
 export type PreparedEvent = { store: true; row: RawEventRow } | { store: false; reason: DropReason };
 
-export function prepareEvent(event: IncomingEvent, request: RequestContext, company: CompanyContext): PreparedEvent {
+export function prepareEvent(event: IncomingEvent, request: PreparedRequest, company: CompanyContext): PreparedEvent {
   const gpc = request.gpcHeader || event.gpc === true;
   const decision = decideCapture({
     trackingEnabled: company.trackingEnabled,
     settings: company.settings,
     source: request.source,
-    isBot: request.source === 'browser' && isBot(request.userAgent),
+    isBot: request.isBot,
     gpc,
     consent: event.consent,
   });
@@ -99,7 +118,7 @@ export function prepareEvent(event: IncomingEvent, request: RequestContext, comp
       channel_rule: hit.channelRule,
       device: hit.device,
     },
-    ip_hash: identified && request.ip ? hashIp(request.ip, request.ipHashSecret) : null,
+    ip_hash: identified ? request.ipHash : null,
     email_hash: identified ? (hashEmail(event.email) ?? null) : null,
     gpc,
     forwardable: !anonymize,

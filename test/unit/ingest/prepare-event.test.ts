@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { trackingSettings } from '../../../lib/ingest/company-policy';
-import { prepareEvent, type RequestContext } from '../../../lib/ingest/prepare-event';
+import { prepareEvent, prepareRequest, type RequestContext } from '../../../lib/ingest/prepare-event';
 
 const request: RequestContext = {
   source: 'browser',
@@ -22,7 +22,7 @@ const event = {
 
 describe('prepareEvent', () => {
   it('hashes the IP and email, scrubs the URL and classifies the channel', () => {
-    const prepared = prepareEvent(event, request, company);
+    const prepared = prepareEvent(event, prepareRequest(request), company);
     if (!prepared.store) throw new Error('expected the event to be stored');
     const row = prepared.row;
     expect(row.ip_hash).toBe(createHmac('sha256', request.ipHashSecret).update('203.0.113.7').digest('hex'));
@@ -35,11 +35,11 @@ describe('prepareEvent', () => {
   });
 
   it('drops a bot browser hit', () => {
-    expect(prepareEvent(event, { ...request, userAgent: 'curl/8.0' }, company)).toEqual({ store: false, reason: 'bot' });
+    expect(prepareEvent(event, prepareRequest({ ...request, userAgent: 'curl/8.0' }), company)).toEqual({ store: false, reason: 'bot' });
   });
 
   it('strips every identifier under the GPC anonymize policy', () => {
-    const prepared = prepareEvent(event, { ...request, gpcHeader: true }, { trackingEnabled: true, settings: trackingSettings({ gpc_policy: 'anonymize' }) });
+    const prepared = prepareEvent(event, prepareRequest({ ...request, gpcHeader: true }), { trackingEnabled: true, settings: trackingSettings({ gpc_policy: 'anonymize' }) });
     if (!prepared.store) throw new Error('expected the event to be stored');
     expect(prepared.row).toMatchObject({ visitor_id: null, session_id: null, user_id: null, ip_hash: null, email_hash: null, forwardable: false, gpc: true });
     expect(prepared.row.context.click_ids).toEqual({});
