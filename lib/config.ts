@@ -2,6 +2,7 @@
 // malformed variable stops the process with a message that names the variable and what is expected.
 // Values are never echoed back (some are secrets).
 import { z } from 'zod';
+import { describeIssues } from './zod-issues';
 
 const postgresUrl = z
   .string({ required_error: 'is required: a postgres:// connection URL' })
@@ -61,11 +62,11 @@ export class ConfigError extends Error {
 /** The role the application connects as; created by the first migration. */
 export const APP_ROLE = 'lux_app';
 
-/** DATABASE_URL with the user swapped for the application role and the password dropped. */
-export function deriveAppDatabaseUrl(ownerUrl: string): string {
+/** DATABASE_URL with the user swapped for the application role (and its password, if one is given). */
+export function deriveAppDatabaseUrl(ownerUrl: string, appPassword = ''): string {
   const url = new URL(ownerUrl);
   url.username = APP_ROLE;
-  url.password = '';
+  url.password = appPassword;
   return url.toString();
 }
 
@@ -76,7 +77,7 @@ function parseEnv<S extends z.ZodTypeAny>(schema: S, env: Env): z.infer<S> {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+    throw new ConfigError(describeIssues(parsed.error, '(environment)'));
   }
   return parsed.data as z.infer<S>;
 }

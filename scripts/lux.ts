@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { ZodError } from 'zod';
 import { loadMigrationConfigOrExit } from '../lib/config';
+import { describeIssues } from '../lib/zod-issues';
 import { createCompany } from '../lib/companies/create-company';
 import { createDatabasePool, type DatabasePool } from '../lib/db/pool';
 import { withTenant } from '../lib/db/tenant';
@@ -89,7 +90,7 @@ program
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const message =
-    error instanceof ZodError ? error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ') : error instanceof Error ? error.message : String(error);
+    error instanceof ZodError ? describeIssues(error).join('; ') : error instanceof Error ? error.message : String(error);
   process.stderr.write(`lux: ${message}\n`);
   process.exit(1);
 });

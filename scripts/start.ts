@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { sql } from 'slonik';
 import { z } from 'zod';
-import { ConfigError, loadConfig, type Config } from '../lib/config';
+import { ConfigError, deriveAppDatabaseUrl, loadConfig, type Config } from '../lib/config';
 import { createCompany } from '../lib/companies/create-company';
 import { migrateUp } from '../lib/db/migrate';
 import { createDatabasePool, type DatabasePool } from '../lib/db/pool';
@@ -127,11 +127,7 @@ async function main(): Promise<void> {
     const { applied } = await migrateUp(ownerUrl);
     say(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
     if (!process.env.APP_DATABASE_URL) await setAppRolePassword(ownerUrl, secrets.appDbPassword);
-    const appUrl = new URL(process.env.APP_DATABASE_URL ?? ownerUrl);
-    if (!process.env.APP_DATABASE_URL) {
-      appUrl.username = 'lux_app';
-      appUrl.password = secrets.appDbPassword;
-    }
+    const appUrl = process.env.APP_DATABASE_URL ?? deriveAppDatabaseUrl(ownerUrl, secrets.appDbPassword);
 
     // 2. Temporal: the given server, or a dev server with its Web UI and a SQLite file under .lux/.
     let temporal: TemporalDevServer | undefined;
@@ -157,7 +153,7 @@ async function main(): Promise<void> {
     const serviceEnv: NodeJS.ProcessEnv = {
       ...process.env,
       DATABASE_URL: ownerUrl,
-      APP_DATABASE_URL: appUrl.toString(),
+      APP_DATABASE_URL: appUrl,
       TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS ?? temporal?.address,
       IP_HASH_SECRET: process.env.IP_HASH_SECRET ?? secrets.ipHashSecret,
     };

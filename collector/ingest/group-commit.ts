@@ -83,7 +83,11 @@ export class GroupCommitter {
 
   private async flush(jobs: Job[]): Promise<void> {
     const byCompany = new Map<string, Job[]>();
-    for (const job of jobs) byCompany.set(job.companyId, [...(byCompany.get(job.companyId) ?? []), job]);
+    for (const job of jobs) {
+      const companyJobs = byCompany.get(job.companyId);
+      if (companyJobs) companyJobs.push(job);
+      else byCompany.set(job.companyId, [job]);
+    }
     await Promise.all([...byCompany].map(([companyId, companyJobs]) => this.commitCompany(companyId, companyJobs)));
   }
 

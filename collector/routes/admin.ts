@@ -4,7 +4,7 @@ import type Koa from 'koa';
 import type { z, ZodTypeAny } from 'zod';
 import { withTenant } from '../../lib/db/tenant';
 import type { DatabasePool } from '../../lib/db/pool';
-import { fieldErrors } from '../../lib/ingest/event-schema';
+import { bodyFieldErrors } from '../../lib/ingest/event-schema';
 import type { Logger } from '../../lib/logger';
 import { suppressionInputSchema } from '../../lib/privacy/suppression-input';
 import { addSuppression, listSuppressions, removeSuppression, trackingSettingsPatchSchema, updateTrackingSettings } from '../../lib/privacy/suppressions';
@@ -25,7 +25,7 @@ async function requireAdmin(ctx: Koa.Context, keys: KeyResolver): Promise<string
 /** Validates a JSON body; failures become 422 with the failing fields (rendered by the error middleware). */
 async function parseBody<S extends ZodTypeAny>(ctx: Koa.Context, schema: S): Promise<z.output<S>> {
   const parsed = schema.safeParse(await readJsonBody(ctx, 16 * 1024));
-  if (!parsed.success) ctx.throw(422, 'invalid request', { details: fieldErrors(parsed.error) });
+  if (!parsed.success) ctx.throw(422, 'invalid request', { details: bodyFieldErrors(parsed.error) });
   return parsed.data as z.output<S>;
 }
 

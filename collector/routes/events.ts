@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import type Koa from 'koa';
-import { eventSchema, batchEnvelopeSchema, fieldErrors, LIMITS, singleEnvelopeSchema, type FieldError } from '../../lib/ingest/event-schema';
+import { eventSchema, batchEnvelopeSchema, bodyFieldErrors, LIMITS, singleEnvelopeSchema, type FieldError } from '../../lib/ingest/event-schema';
 import type { DropReason } from '../../lib/ingest/company-policy';
 import { prepareEvent, prepareRequest, type RawEventRow } from '../../lib/ingest/prepare-event';
 import { checkStandardProperties } from '../../lib/ingest/standard-events';
@@ -61,7 +61,7 @@ async function ingest(ctx: Koa.Context, deps: EventRouteDeps, key: ResolvedKey, 
   events.forEach((candidate, index) => {
     const parsed = eventSchema.safeParse(candidate);
     if (!parsed.success) {
-      rejected.push({ index, errors: fieldErrors(parsed.error) });
+      rejected.push({ index, errors: bodyFieldErrors(parsed.error) });
       return;
     }
     const standard = checkStandardProperties(parsed.data.event_name, parsed.data.properties);
@@ -125,7 +125,7 @@ export function eventRoutes(deps: EventRouteDeps): Router {
     const body = await readJsonBody(ctx, LIMITS.batchBodyBytes);
     const envelope = batchEnvelopeSchema.safeParse(body);
     if (!envelope.success) {
-      const errors = fieldErrors(envelope.error);
+      const errors = bodyFieldErrors(envelope.error);
       // Too many events is a size problem (413); anything else about the envelope is a bad request.
       ctx.status = errors.some((e) => e.path === 'events' && /at most/.test(e.message)) ? 413 : 400;
       ctx.body = { error: 'invalid batch', errors };

@@ -1,6 +1,7 @@
 // The collector's payload contract (docs/collector.md). Parsed with zod at the trust boundary; every
 // limit here is also a clear error message for the sender.
 import { z } from 'zod';
+import { fieldErrors, type FieldError } from '../zod-issues';
 
 export const LIMITS = {
   singleBodyBytes: 64 * 1024,
@@ -58,8 +59,7 @@ export const batchEnvelopeSchema = z
   })
   .strict();
 
-export type FieldError = { path: string; message: string };
+export type { FieldError } from '../zod-issues';
 
-export function fieldErrors(error: z.ZodError): FieldError[] {
-  return error.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message }));
-}
+/** Errors of an HTTP body, for 422 answers; the whole body is called '(body)'. */
+export const bodyFieldErrors = (error: z.ZodError): FieldError[] => fieldErrors(error, { root: '(body)' });

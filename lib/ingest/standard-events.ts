@@ -3,6 +3,7 @@
 // Money is integer minor units (1999 = 19.99) with an ISO 4217 currency, as everywhere in LUX.
 // Custom event names stay free-form; unknown extra properties are kept.
 import { z } from 'zod';
+import { fieldErrors } from '../zod-issues';
 
 const minorUnits = z
   .number({ required_error: 'is required: the amount in minor units, e.g. 1999 for 19.99', invalid_type_error: 'expected a number of minor units' })
@@ -61,5 +62,5 @@ export function checkStandardProperties(eventName: string, properties: Record<st
   if (!isStandardEvent(eventName)) return { ok: true, properties: properties ?? {} };
   const parsed = STANDARD_EVENT_SCHEMAS[eventName].safeParse(properties ?? {});
   if (parsed.success) return { ok: true, properties: parsed.data };
-  return { ok: false, errors: parsed.error.issues.map((i) => ({ path: ['properties', ...i.path].join('.'), message: i.message })) };
+  return { ok: false, errors: fieldErrors(parsed.error, { prefix: ['properties'] }) };
 }

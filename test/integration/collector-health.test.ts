@@ -1,9 +1,8 @@
 import { createApp } from '../../collector/app';
-import { createDatabasePool } from '../../lib/db/pool';
 import { createLogger } from '../../lib/logger';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { listen } from '../support/http';
-import { startTcpProxy } from '../support/tcp-proxy';
+import { poolThroughProxy } from '../support/tcp-proxy';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -26,11 +25,7 @@ test('the collector is ready when Postgres answers', async () => {
 });
 
 test('the collector reports 503 with Retry-After while Postgres is down, and recovers after', async () => {
-  const target = new URL(db.appUrl);
-  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-  const viaProxy = new URL(db.appUrl);
-  viaProxy.port = String(proxy.port);
-  const pool = await createDatabasePool(viaProxy.toString(), { maximumPoolSize: 1 });
+  const { pool, proxy, close } = await poolThroughProxy(db.appUrl, 1);
   const server = await listen(createApp({ appPool: pool, logger, ipHashSecret: 'x'.repeat(32) }));
   try {
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
@@ -43,8 +38,7 @@ test('the collector reports 503 with Retry-After while Postgres is down, and rec
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
   } finally {
     await server.close();
-    await pool.end();
-    await proxy.close();
+    await close();
   }
 });
 

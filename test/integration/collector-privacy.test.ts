@@ -5,8 +5,7 @@ import { z } from 'zod';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createTestCompany } from '../support/fixtures';
 import { pageView, postJson, startTestCollector } from '../support/collector';
-import { startTcpProxy } from '../support/tcp-proxy';
-import { createDatabasePool } from '../../lib/db/pool';
+import { poolThroughProxy } from '../support/tcp-proxy';
 
 let db: TestDatabase;
 let server: Awaited<ReturnType<typeof startTestCollector>>;
@@ -175,11 +174,7 @@ test('known bots are not stored, and counted', async () => {
 
 test('while Postgres is down the collector answers 503 with Retry-After, stores nothing, and a retry later stores once', async () => {
   const company = await createTestCompany(db.ownerPool);
-  const target = new URL(db.appUrl);
-  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-  const viaProxy = new URL(db.appUrl);
-  viaProxy.port = String(proxy.port);
-  const pool = await createDatabasePool(viaProxy.toString(), { maximumPoolSize: 2 });
+  const { pool, proxy, close } = await poolThroughProxy(db.appUrl, 2);
   const outageServer = await startTestCollector(db, { appPool: pool });
   const event = pageView({ event_id: randomUUID() });
   try {
@@ -196,7 +191,6 @@ test('while Postgres is down the collector answers 503 with Retry-After, stores 
     expect(await storedFor(company.companyId)).toBe(1);
   } finally {
     await outageServer.close();
-    await pool.end();
-    await proxy.close();
+    await close();
   }
 });

@@ -1,6 +1,7 @@
 // A loopback TCP proxy in front of Postgres that a test can cut and restore: a real outage as the
 // application sees it (connections reset, new ones refused), without touching the shared server.
 import net from 'node:net';
+import { createDatabasePool, type DatabasePool } from '../../lib/db/pool';
 
 export type TcpProxy = { port: number; cut: () => Promise<void>; restore: () => Promise<void>; close: () => Promise<void> };
 
@@ -33,4 +34,21 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
 
   await open();
   return { port, cut, restore: open, close: cut };
+}
+
+/** A database pool whose every connection goes through a proxy the test can cut: Postgres "going down". */
+export async function poolThroughProxy(databaseUrl: string, maximumPoolSize: number): Promise<{ pool: DatabasePool; proxy: TcpProxy; close: () => Promise<void> }> {
+  const target = new URL(databaseUrl);
+  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+  const viaProxy = new URL(databaseUrl);
+  viaProxy.port = String(proxy.port);
+  const pool = await createDatabasePool(viaProxy.toString(), { maximumPoolSize });
+  return {
+    pool,
+    proxy,
+    close: async () => {
+      await pool.end();
+      await proxy.close();
+    },
+  };
 }
