@@ -1,13 +1,21 @@
 // All activities, built from their dependencies (the worker is the one place that wires them).
+import type { CredentialsKey } from '../lib/credentials/cipher';
 import type { DatabasePool } from '../lib/db/pool';
 import type { Logger } from '../lib/logger';
+import { createCommerceActivities } from './commerce';
 import { createStackCheckActivities } from './stack-check';
 
-export type ActivityDeps = { appPool: DatabasePool; logger: Logger };
+export type ActivityDeps = {
+  appPool: DatabasePool;
+  logger: Logger;
+  /** Decrypts integration credentials; without it, imports fail for good with a message naming LUX_CREDENTIALS_KEY. */
+  credentialsKey?: CredentialsKey;
+};
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createStackCheckActivities(deps),
+    ...createCommerceActivities(deps),
   };
 }
 

@@ -11,6 +11,9 @@ import { KeyResolver } from './key-resolver';
 import { adminRoutes } from './routes/admin';
 import { eventRoutes } from './routes/events';
 import { snippetRoutes } from './routes/snippet';
+import { webhookRoutes } from './routes/webhooks';
+import type { StartWebhookProcessing } from './webhooks/start-processing';
+import type { CredentialsKey } from '../lib/credentials/cipher';
 
 export type CollectorDeps = {
   appPool: DatabasePool;
@@ -20,6 +23,10 @@ export type CollectorDeps = {
   trustProxy?: boolean;
   groupCommit?: GroupCommitOptions;
   keyCacheTtlMs?: number;
+  /** Decrypts integration credentials (webhook secrets); webhooks answer 503 without it. */
+  credentialsKey?: CredentialsKey;
+  /** Starts the processWebhook workflow; without it webhooks are stored and left for the import sweep. */
+  startWebhookProcessing?: StartWebhookProcessing;
 };
 
 export function createApp(deps: CollectorDeps): Koa {
@@ -57,6 +64,7 @@ export function createApp(deps: CollectorDeps): Koa {
   });
   app.use(events.routes());
   app.use(snippetRoutes().routes());
+  app.use(webhookRoutes({ appPool: deps.appPool, keys, logger: deps.logger, credentialsKey: deps.credentialsKey, startProcessing: deps.startWebhookProcessing }).routes());
   app.use(adminRoutes({ appPool: deps.appPool, keys, logger: deps.logger }).routes());
   app.use(router.routes());
   app.use(router.allowedMethods());

@@ -2,20 +2,31 @@
 import { loadConfigOrExit } from '../lib/config';
 import { createDatabasePool } from '../lib/db/pool';
 import { createLogger } from '../lib/logger';
+import { parseCredentialsKey } from '../lib/credentials/cipher';
 import { createApp } from './app';
+import { temporalWebhookStarter } from './webhooks/start-processing';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger('collector', config.LOG_LEVEL);
   const appPool = await createDatabasePool(config.APP_DATABASE_URL, { maximumPoolSize: config.DATABASE_POOL_SIZE });
-  const app = createApp({ appPool, logger, ipHashSecret: config.IP_HASH_SECRET, trustProxy: config.TRUST_PROXY });
+  const startWebhookProcessing = temporalWebhookStarter({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
+  if (!config.LUX_CREDENTIALS_KEY) logger.warn('LUX_CREDENTIALS_KEY is not set: vendor webhooks will be answered 503');
+  const app = createApp({
+    appPool,
+    logger,
+    ipHashSecret: config.IP_HASH_SECRET,
+    trustProxy: config.TRUST_PROXY,
+    credentialsKey: config.LUX_CREDENTIALS_KEY ? parseCredentialsKey(config.LUX_CREDENTIALS_KEY) : undefined,
+    startWebhookProcessing,
+  });
   const server = app.listen(config.COLLECTOR_PORT, config.COLLECTOR_HOST, () =>
     logger.info({ host: config.COLLECTOR_HOST, port: config.COLLECTOR_PORT }, 'collector listening'),
   );
   const shutdown = (signal: string): void => {
     logger.info({ signal }, 'shutting down collector');
     server.close(() => {
-      appPool.end().then(
+      Promise.all([appPool.end(), startWebhookProcessing.close()]).then(
         () => process.exit(0),
         () => process.exit(1),
       );

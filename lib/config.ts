@@ -43,6 +43,15 @@ export const configSchema = z.object({
   IP_HASH_SECRET: z
     .string({ required_error: 'is required: a random secret of at least 32 characters (e.g. `openssl rand -hex 32`)' })
     .min(32, 'expected at least 32 characters of random secret (e.g. `openssl rand -hex 32`)'),
+  /**
+   * AES-256-GCM key for integration credentials at rest (32 bytes, hex or base64; `openssl rand -hex 32`).
+   * Optional here because only the collector's webhook endpoints, the import workers and `lux integrations`
+   * need it; they fail with a message naming this variable when it is missing (lib/credentials/cipher.ts).
+   */
+  LUX_CREDENTIALS_KEY: z
+    .string()
+    .refine((v) => /^[0-9a-fA-F]{64}$/.test(v.trim()) || Buffer.from(v.trim(), 'base64').length === 32, 'expected 32 bytes as 64 hex characters or base64 (`openssl rand -hex 32`)')
+    .optional(),
   SMTP_URL: z
     .string()
     .refine((v) => /^smtps?:\/\//.test(v) && URL.canParse(v), 'expected an smtp:// or smtps:// URL')
@@ -95,6 +104,20 @@ export function loadMigrationConfig(env: Env = process.env): MigrationConfig {
   return parseEnv(migrationConfigSchema, env);
 }
 
+/** The admin CLI: the owner connection plus what integrations and imports need. */
+export const cliConfigSchema = configSchema.pick({
+  DATABASE_URL: true,
+  LOG_LEVEL: true,
+  LUX_CREDENTIALS_KEY: true,
+  TEMPORAL_ADDRESS: true,
+  TEMPORAL_NAMESPACE: true,
+});
+export type CliConfig = z.infer<typeof cliConfigSchema>;
+
+export function loadCliConfig(env: Env = process.env): CliConfig {
+  return parseEnv(cliConfigSchema, env);
+}
+
 /** For entrypoints: print the problems and exit(78, EX_CONFIG) instead of a stack trace. */
 function orExit<T>(load: () => T): T {
   try {
@@ -111,3 +134,4 @@ function orExit<T>(load: () => T): T {
 export const loadConfigOrExit = (env: Env = process.env): Config => orExit(() => loadConfig(env));
 export const loadMigrationConfigOrExit = (env: Env = process.env): MigrationConfig =>
   orExit(() => loadMigrationConfig(env));
+export const loadCliConfigOrExit = (env: Env = process.env): CliConfig => orExit(() => loadCliConfig(env));

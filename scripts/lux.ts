@@ -3,6 +3,8 @@
 //   suppress add|remove --company <id> (--email <e> | --user-id <u> | --visitor-id <v>) [--reason "…"]
 //   suppress list --company <id>
 //   tracking --company <id> [--enabled true|false] [--gpc-policy drop|anonymize] [--consent-mode opt-out|opt-in]
+//   integrations set <vendor> --company <id> [--json-file f | vendor flags]; integrations list|schedule
+//   import <vendor> --company <id> [--since 2026-01-01]
 import { Command } from 'commander';
 import { ZodError } from 'zod';
 import { loadMigrationConfigOrExit } from '../lib/config';
@@ -11,6 +13,8 @@ import { createCompany } from '../lib/companies/create-company';
 import { createDatabasePool, type DatabasePool } from '../lib/db/pool';
 import { withTenant } from '../lib/db/tenant';
 import { suppressionInputSchema } from '../lib/privacy/suppression-input';
+import { registerImportCommand } from './cli/import';
+import { registerIntegrationCommands } from './cli/integrations';
 import { addSuppression, listSuppressions, removeSuppression, trackingSettingsPatchSchema, updateTrackingSettings } from '../lib/privacy/suppressions';
 
 const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -87,6 +91,9 @@ program
     });
     print(await withOwnerPool((pool) => withTenant(pool, o.company, (tx) => updateTrackingSettings(tx, o.company, patch))));
   });
+
+registerIntegrationCommands(program);
+registerImportCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const message =

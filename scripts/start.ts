@@ -26,16 +26,27 @@ const root = path.resolve(__dirname, '..');
 const dataDir = path.resolve(process.env.LUX_DATA_DIR ?? path.join(root, '.lux'));
 const say = (message: string): void => void process.stdout.write(`[lux] ${message}\n`);
 
-const secretsSchema = z.object({ ipHashSecret: z.string().min(32), appDbPassword: z.string().min(16) });
-type LocalSecrets = z.infer<typeof secretsSchema>;
+const secretsSchema = z.object({
+  ipHashSecret: z.string().min(32),
+  appDbPassword: z.string().min(16),
+  // Added after the first release: generated into an existing secrets.json when missing.
+  credentialsKey: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+});
+type LocalSecrets = Required<z.infer<typeof secretsSchema>>;
 
 /** Secrets for the local stack, generated once and kept (0600) under the data dir. */
 async function loadOrCreateLocalSecrets(): Promise<LocalSecrets> {
   const file = path.join(dataDir, 'secrets.json');
-  if (existsSync(file)) return secretsSchema.parse(JSON.parse(await readFile(file, 'utf8')));
-  const secrets = { ipHashSecret: randomBytes(32).toString('hex'), appDbPassword: randomBytes(18).toString('base64url') };
-  await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
-  await chmod(file, 0o600);
+  const stored = existsSync(file) ? secretsSchema.parse(JSON.parse(await readFile(file, 'utf8'))) : undefined;
+  const secrets: LocalSecrets = {
+    ipHashSecret: stored?.ipHashSecret ?? randomBytes(32).toString('hex'),
+    appDbPassword: stored?.appDbPassword ?? randomBytes(18).toString('base64url'),
+    credentialsKey: stored?.credentialsKey ?? randomBytes(32).toString('hex'),
+  };
+  if (!stored || stored.credentialsKey === undefined) {
+    await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+    await chmod(file, 0o600);
+  }
   return secrets;
 }
 
@@ -156,6 +167,7 @@ async function main(): Promise<void> {
       APP_DATABASE_URL: appUrl,
       TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS ?? temporal?.address,
       IP_HASH_SECRET: process.env.IP_HASH_SECRET ?? secrets.ipHashSecret,
+      LUX_CREDENTIALS_KEY: process.env.LUX_CREDENTIALS_KEY ?? secrets.credentialsKey,
     };
     const config: Config = loadConfig(serviceEnv);
 
@@ -168,6 +180,7 @@ async function main(): Promise<void> {
     for (const [name, entry] of [
       ['collector', 'collector/server.ts'],
       ['worker', 'workers/analytics.ts'],
+      ['imports', 'workers/imports.ts'],
     ] as const) {
       const child = spawnService(name, entry, serviceEnv);
       children.push(child);

@@ -5,7 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { createLogger } from '../../lib/logger';
-import { createAnalyticsWorker } from '../../workers/create-analytics-worker';
+import { createLuxWorker } from '../../workers/create-worker';
 import { CompanyIdKey } from '../../workflows/search-attributes';
 import { stackCheckWorkflow, stackCheckWorkflowId } from '../../workflows/stack-check';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -29,7 +29,7 @@ const checkRow = z.object({ workflow_id: z.string(), raw_event_count: z.coerce.n
 test('a workflow run writes through its activity to Postgres and its history shows the activity', async () => {
   const company = await createTestCompany(db.ownerPool);
   const taskQueue = `test-${randomUUID()}`;
-  const worker = await createAnalyticsWorker({
+  const worker = await createLuxWorker({
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue,
@@ -67,7 +67,7 @@ test('a workflow run writes through its activity to Postgres and its history sho
 
 test('an invalid company id fails the run at once (no retries) and writes nothing', async () => {
   const taskQueue = `test-${randomUUID()}`;
-  const worker = await createAnalyticsWorker({
+  const worker = await createLuxWorker({
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue,

@@ -35,9 +35,50 @@ const FIXTURES: Record<string, (tx: DatabaseTransactionConnection, companyId: st
   suppressions: (tx, c) => tx.query(sql.unsafe`INSERT INTO suppressions (company_id, kind, value) VALUES (${c}, 'user_id', ${randomUUID()})`),
   ingest_drops: (tx, c) =>
     tx.query(sql.unsafe`INSERT INTO ingest_drops (company_id, day, reason, events) VALUES (${c}, current_date, 'bot', 1)`),
+  integration_credentials: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO integration_credentials (company_id, source, key_id, iv, ciphertext, auth_tag)
+                        VALUES (${c}, 'stripe', 'k', '\\x00'::bytea, '\\x00'::bytea, '\\x00'::bytea)`),
+  raw_webhooks: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO raw_webhooks (company_id, source, topic, dedupe_key, key_id, body_iv, body_ciphertext, body_auth_tag, body_bytes, body_sha256)
+                        VALUES (${c}, 'stripe', 'charge.succeeded', ${randomUUID()}, 'k', '\\x00'::bytea, '\\x00'::bytea, '\\x00'::bytea, 1, 'x')`),
+  webhook_processing: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO webhook_processing (company_id, webhook_id, outcome)
+                        SELECT company_id, webhook_id, 'ignored' FROM raw_webhooks WHERE company_id = ${c} LIMIT 1`),
+  orders: (tx, c) => insertOrder(tx, c, randomUUID()),
+  // its own order first: tables are visited alphabetically and order_items comes before orders
+  order_items: async (tx, c) => {
+    const orderId = randomUUID();
+    await insertOrder(tx, c, orderId);
+    return tx.query(sql.unsafe`INSERT INTO order_items (company_id, source, order_external_id, external_id, quantity, unit_price_minor, total_minor)
+                               VALUES (${c}, 'woocommerce', ${orderId}, '1', 1, 100, 100)`);
+  },
+  refunds: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO refunds (company_id, source, external_id, amount_minor, currency, created_at)
+                        VALUES (${c}, 'stripe', ${randomUUID()}, 100, 'EUR', now())`),
+  payments: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO payments (company_id, source, external_id, amount_minor, currency, status, source_status, created_at)
+                        VALUES (${c}, 'stripe', ${randomUUID()}, 100, 'EUR', 'succeeded', 'succeeded', now())`),
+  disputes: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO disputes (company_id, source, external_id, amount_minor, currency, status, created_at)
+                        VALUES (${c}, 'stripe', ${randomUUID()}, 100, 'EUR', 'needs_response', now())`),
+  subscriptions: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO subscriptions (company_id, source, external_id, status, currency, mrr_minor, started_at)
+                        VALUES (${c}, 'stripe', ${randomUUID()}, 'active', 'EUR', 900, now())`),
+  leads: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO leads (company_id, source, kind, external_id, created_at) VALUES (${c}, 'gohighlevel', 'contact', ${randomUUID()}, now())`),
+  import_cursors: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO import_cursors (company_id, source, stream, cursor, state, run_started_at)
+                        VALUES (${c}, ${`woocommerce-${randomUUID()}`}, 'orders', '{}'::jsonb, 'running', now())`),
+  rejected_rows: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO rejected_rows (company_id, source, stream, reason, row_sha256) VALUES (${c}, 'stripe', 'charges', 'bad', ${randomUUID()})`),
   stack_checks: (tx, c) =>
     tx.query(sql.unsafe`INSERT INTO stack_checks (company_id, workflow_id, raw_event_count) VALUES (${c}, ${randomUUID()}, 0)`),
 };
+
+function insertOrder(tx: DatabaseTransactionConnection, companyId: string, externalId: string) {
+  return tx.query(sql.unsafe`INSERT INTO orders (company_id, source, external_id, order_key, status, source_status, currency, total_minor, created_at)
+                             VALUES (${companyId}, 'woocommerce', ${externalId}, ${externalId}, 'paid', 'processing', 'EUR', 100, now())`);
+}
 
 let db: TestDatabase;
 let tables: string[];

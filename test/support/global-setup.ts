@@ -11,7 +11,7 @@ import { freePort } from '../../scripts/lib/free-port';
 import { databaseUrl, resolvePostgres } from '../../scripts/lib/postgres';
 import { findOrInstallTemporalCli } from '../../scripts/lib/temporal-cli';
 import { startTemporalDevServer } from '../../scripts/lib/temporal-server';
-import { WORKFLOWS_PATH } from '../../workers/create-analytics-worker';
+import { WORKFLOWS_PATH } from '../../workers/create-worker';
 import { TEST_ENV } from './env';
 
 const execFileAsync = promisify(execFile);

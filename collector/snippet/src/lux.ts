@@ -26,7 +26,7 @@ type Command = (name: unknown, a?: unknown, b?: unknown) => void;
 declare global {
   interface Window {
     // Before load: the embed stub that queues `arguments` in q. After load: the real function, marked with l.
-    lux?: Command & { q?: ArrayLike<unknown>[]; l?: 1 };
+    lux?: Command & { q?: ArrayLike<unknown>[]; l?: 1; visitorId?: () => string };
   }
 }
 
@@ -263,7 +263,9 @@ function command(name: unknown, a?: unknown, b?: unknown): void {
 
 const stub = w.lux;
 if (siteKey && !(stub && stub.l)) {
-  w.lux = Object.assign(command, { l: 1 as const });
+  // visitorId(): for the checkout page to store in the order (WooCommerce meta, Shopify cart attribute,
+  // Stripe metadata), so the platform's order links back to this visitor. Empty under GPC: no identifier.
+  w.lux = Object.assign(command, { l: 1 as const, visitorId: () => (gpc ? '' : visitorId()) });
   if (attr('auto-pageview') != 'false') {
     page();
     const h = history;

@@ -1,0 +1,103 @@
+// Vendor webhooks: POST /webhooks/:vendor/:siteKey. Raw first, then a workflow:
+//   1. the site key names the company; the company's stored credentials give the vendor secret;
+//   2. the signature is verified on the raw bytes, in constant time (401 and nothing stored otherwise);
+//   3. the delivery is appended to raw_webhooks (a redelivery of the same event is stored once);
+//   4. the processWebhook workflow is started, and we answer 200 at once.
+// If Temporal cannot be reached the delivery is still stored and acknowledged (vendors such as
+// WooCommerce disable a webhook after a few failures and never retry); the import schedule's sweep
+// processes it later. If Postgres cannot be reached we answer 503 and the vendor retries.
+import Router from '@koa/router';
+import type Koa from 'koa';
+import getRawBody from 'raw-body';
+import { integrationFor } from '../../integrations/registry';
+import type { CredentialsKey } from '../../lib/credentials/cipher';
+import { CredentialsKeyError } from '../../lib/credentials/cipher';
+import { CredentialsNotFoundError, loadIntegrationCredentials } from '../../lib/credentials/store';
+import type { DatabasePool } from '../../lib/db/pool';
+import type { Logger } from '../../lib/logger';
+import type { KeyResolver } from '../key-resolver';
+import { saveRawWebhook } from '../webhooks/save-raw-webhook';
+import type { StartWebhookProcessing } from '../webhooks/start-processing';
+
+/** Shopify and WooCommerce orders with many lines run to a few hundred kB; 5 MB leaves room. */
+export const WEBHOOK_BODY_LIMIT_BYTES = 5 * 1024 * 1024;
+
+export type WebhookRouteDeps = {
+  appPool: DatabasePool;
+  keys: KeyResolver;
+  logger: Logger;
+  credentialsKey?: CredentialsKey;
+  startProcessing?: StartWebhookProcessing;
+};
+
+async function readRawBody(ctx: Koa.Context): Promise<Buffer> {
+  try {
+    return await getRawBody(ctx.req, { limit: WEBHOOK_BODY_LIMIT_BYTES, length: ctx.get('content-length') || undefined });
+  } catch (error) {
+    const e = error as { type?: string };
+    if (e.type === 'entity.too.large') ctx.throw(413, `webhook body is larger than ${WEBHOOK_BODY_LIMIT_BYTES} bytes`);
+    ctx.throw(400, 'could not read the webhook body');
+  }
+}
+
+export function webhookRoutes(deps: WebhookRouteDeps): Router {
+  const router = new Router({ prefix: '/webhooks' });
+
+  router.post('/:vendor/:siteKey', async (ctx) => {
+    const vendor = ctx.params.vendor ?? '';
+    const integration = integrationFor(vendor);
+    if (!integration) return ctx.throw(404, `unknown webhook vendor ${JSON.stringify(vendor.slice(0, 40))}: expected woocommerce, shopify, stripe or gohighlevel`);
+    const site = await deps.keys.resolveSiteKey(ctx.params.siteKey ?? '');
+    if (!site) return ctx.throw(401, 'unknown or revoked site key in the webhook URL');
+    const companyId = site.companyId;
+    const log = { company_id: companyId, vendor };
+
+    const rawBody = await readRawBody(ctx);
+    if (!deps.credentialsKey) {
+      deps.logger.error(log, 'webhook refused: LUX_CREDENTIALS_KEY is not set, so no webhook secret can be read');
+      return ctx.throw(503, 'webhooks are not configured on this collector (LUX_CREDENTIALS_KEY missing)');
+    }
+    let credentials: unknown;
+    try {
+      credentials = await loadIntegrationCredentials(deps.appPool, deps.credentialsKey, companyId, integration.source, integration.credentialsSchema);
+    } catch (error) {
+      if (error instanceof CredentialsNotFoundError) {
+        deps.logger.warn(log, 'webhook for an integration the company has not configured');
+        ctx.throw(404, `no ${vendor} integration is configured for this site (lux integrations set ${vendor} ...)`);
+      }
+      if (error instanceof CredentialsKeyError) {
+        deps.logger.error({ ...log, err: error }, 'webhook credentials cannot be decrypted');
+        ctx.throw(503, 'the integration credentials cannot be read on this collector');
+      }
+      throw error;
+    }
+
+    const verification = integration.verifyWebhook(rawBody, ctx.req.headers, credentials);
+    if (verification.ok === 'ping') {
+      deps.logger.info(log, 'webhook creation ping answered');
+      ctx.body = { ok: true, ping: true };
+      return;
+    }
+    if (verification.ok === false) {
+      // The reason goes to the log; the sender learns only that it was refused.
+      deps.logger.warn({ ...log, reason: verification.reason, bytes: rawBody.length }, 'webhook signature or shape rejected; nothing stored');
+      return ctx.throw(401, 'webhook signature verification failed: nothing was stored');
+    }
+
+    const webhook = verification.webhook;
+    const saved = await saveRawWebhook(deps.appPool, deps.credentialsKey, companyId, integration.source, webhook, rawBody, ctx.req.headers);
+    const logSaved = { ...log, webhook_id: saved.webhookId, topic: webhook.topic, duplicate: saved.duplicate };
+    let workflowId: string | null = null;
+    if (!saved.duplicate && deps.startProcessing) {
+      try {
+        workflowId = await deps.startProcessing({ companyId, source: integration.source, webhookId: saved.webhookId });
+      } catch (error) {
+        deps.logger.error({ ...logSaved, err: error }, 'webhook stored but its workflow could not be started; the import sweep will process it');
+      }
+    }
+    deps.logger.info({ ...logSaved, workflow_id: workflowId }, saved.duplicate ? 'webhook redelivery ignored (already stored)' : 'webhook stored');
+    ctx.body = { ok: true, webhook_id: saved.webhookId, duplicate: saved.duplicate, workflow_id: workflowId };
+  });
+
+  return router;
+}

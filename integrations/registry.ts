@@ -1,0 +1,102 @@
+// Every vendor we integrate, behind one shape: how its credentials look, how a webhook is verified and
+// read, and which import streams it has. The collector's webhook route, the import activities and the
+// CLI look vendors up here and nowhere else.
+import type { z } from 'zod';
+import { IMPORT_STREAMS, type ImportSource } from '../lib/commerce/import-streams';
+import type { NormaliseResult } from '../lib/commerce/records';
+import type { IntegrationSource } from '../lib/credentials/store';
+import type { ImportPage, ImportStream, WebhookHeaders, WebhookVerification } from './contracts';
+import { goHighLevelCredentialsSchema, normaliseGoHighLevelWebhook, verifyGoHighLevelWebhook } from './gohighlevel';
+import { createShopifyOrdersStream, normaliseShopifyWebhook, shopifyCredentialsSchema, verifyShopifyWebhook } from './shopify';
+import { callStripe, createStripeClient, createStripeStreams, normaliseStripeEvent, prepareStripeEvent, stripeCredentialsSchema, verifyStripeWebhook } from './stripe';
+import { createWooCommerceOrdersStream, normaliseWooCommerceWebhook, verifyWooCommerceWebhook, wooCommerceCredentialsSchema } from './woocommerce';
+
+/**
+ * An import stream whose cursor type is checked at run time instead of compile time: the cursor comes
+ * back from a jsonb column, so it is parsed with the stream's own schema before every use.
+ */
+export type StoredCursorStream = {
+  vendor: string;
+  stream: string;
+  initialCursor(since: string | null): unknown;
+  restartCursor(finished: unknown): unknown;
+  fetchPage(cursor: unknown): Promise<ImportPage<unknown>>;
+  normalise(row: unknown): NormaliseResult;
+};
+
+export function withStoredCursor<C>(stream: ImportStream<C>): StoredCursorStream {
+  const parse = (cursor: unknown): C => {
+    const parsed = stream.cursorSchema.safeParse(cursor);
+    if (!parsed.success) throw new Error(`${stream.vendor}/${stream.stream}: the stored import cursor is not valid: ${parsed.error.message}`);
+    return parsed.data;
+  };
+  return {
+    vendor: stream.vendor,
+    stream: stream.stream,
+    initialCursor: (since) => stream.initialCursor(since),
+    restartCursor: (finished) => stream.restartCursor(parse(finished)),
+    fetchPage: (cursor) => stream.fetchPage(parse(cursor)),
+    normalise: (row) => stream.normalise(row),
+  };
+}
+
+export type Integration = {
+  source: IntegrationSource;
+  credentialsSchema: z.ZodTypeAny;
+  verifyWebhook(rawBody: Buffer, headers: WebhookHeaders, credentials: unknown): WebhookVerification;
+  /** `credentials`: the company's, for vendors whose payloads need them to be read (GoHighLevel's currency). */
+  normaliseWebhook(topic: string, payload: unknown, credentials: unknown): NormaliseResult;
+  /**
+   * Fetches what a webhook event does not carry before it is normalised (Stripe: an invoice's payments),
+   * so the result does not depend on which way a record arrived. May call the vendor; errors are retried.
+   */
+  prepareWebhook?(topic: string, payload: unknown, credentials: unknown): Promise<unknown>;
+  importStreams(credentials: unknown): StoredCursorStream[];
+};
+
+export const INTEGRATIONS: Record<IntegrationSource, Integration> = {
+  woocommerce: {
+    source: 'woocommerce',
+    credentialsSchema: wooCommerceCredentialsSchema,
+    verifyWebhook: (raw, headers, c) => verifyWooCommerceWebhook(raw, headers, wooCommerceCredentialsSchema.parse(c).webhookSecret),
+    normaliseWebhook: (topic, payload) => normaliseWooCommerceWebhook(topic, payload),
+    importStreams: (c) => [withStoredCursor(createWooCommerceOrdersStream(wooCommerceCredentialsSchema.parse(c)))],
+  },
+  shopify: {
+    source: 'shopify',
+    credentialsSchema: shopifyCredentialsSchema,
+    verifyWebhook: (raw, headers, c) => verifyShopifyWebhook(raw, headers, shopifyCredentialsSchema.parse(c).webhookSecret),
+    normaliseWebhook: (topic, payload) => normaliseShopifyWebhook(topic, payload),
+    importStreams: (c) => [withStoredCursor(createShopifyOrdersStream(shopifyCredentialsSchema.parse(c)))],
+  },
+  stripe: {
+    source: 'stripe',
+    credentialsSchema: stripeCredentialsSchema,
+    verifyWebhook: (raw, headers, c) => verifyStripeWebhook(raw, headers, stripeCredentialsSchema.parse(c).webhookSecret),
+    normaliseWebhook: (_topic, payload) => normaliseStripeEvent(payload),
+    prepareWebhook: (_topic, payload, c) => callStripe(() => prepareStripeEvent(createStripeClient(stripeCredentialsSchema.parse(c)), payload)),
+    importStreams: (c) => createStripeStreams(stripeCredentialsSchema.parse(c)).map((s) => withStoredCursor(s)),
+  },
+  gohighlevel: {
+    source: 'gohighlevel',
+    credentialsSchema: goHighLevelCredentialsSchema,
+    verifyWebhook: (raw, headers, c) => {
+      const credentials = goHighLevelCredentialsSchema.parse(c);
+      // One GHL key signs every customer's webhooks: the location check is what ties a delivery to this company.
+      return verifyGoHighLevelWebhook(raw, headers, credentials.publicKey, { locationId: credentials.locationId ?? null });
+    },
+    normaliseWebhook: (topic, payload, c) => normaliseGoHighLevelWebhook(topic, payload, { currency: goHighLevelCredentialsSchema.parse(c).currency ?? null }),
+    importStreams: () => [], // webhooks only
+  },
+};
+
+export function integrationFor(source: string): Integration | undefined {
+  return Object.prototype.hasOwnProperty.call(INTEGRATIONS, source) ? INTEGRATIONS[source as IntegrationSource] : undefined;
+}
+
+/** The stream of `source` named `stream`, checked against the static list the workflows use. */
+export function importStreamFor(source: ImportSource, stream: string, credentials: unknown): StoredCursorStream {
+  const found = INTEGRATIONS[source].importStreams(credentials).find((s) => s.stream === stream);
+  if (!found || !(IMPORT_STREAMS[source] as readonly string[]).includes(stream)) throw new Error(`${source} has no import stream named ${stream}`);
+  return found;
+}

@@ -1,0 +1,128 @@
+// `lux integrations set|list|schedule`: connect a vendor for a company. Credentials are validated with the
+// vendor's schema, encrypted (LUX_CREDENTIALS_KEY) and stored; the hourly import schedule is registered
+// in Temporal. Secrets can come from flags or, better (shell history), from a JSON file.
+import { readFile } from 'node:fs/promises';
+import { Client, Connection } from '@temporalio/client';
+import type { Command } from 'commander';
+import { sql } from 'slonik';
+import { z } from 'zod';
+import { INTEGRATIONS } from '../../integrations/registry';
+import { isImportSource } from '../../lib/commerce/import-streams';
+import { loadCliConfigOrExit, type CliConfig } from '../../lib/config';
+import { parseCredentialsKey } from '../../lib/credentials/cipher';
+import { INTEGRATION_SOURCES, listIntegrations, saveIntegrationCredentials, type IntegrationSource } from '../../lib/credentials/store';
+import { createDatabasePool, type DatabasePool } from '../../lib/db/pool';
+import { withTenant } from '../../lib/db/tenant';
+import { ensureImportSchedule } from '../../workers/schedules';
+
+/** Flags per vendor → the credential field each sets (the schema in integrations/<vendor>/credentials.ts decides what is required). */
+const FLAGS: Record<IntegrationSource, Array<{ flag: string; field: string; description: string; file?: true }>> = {
+  woocommerce: [
+    { flag: 'store-url', field: 'storeUrl', description: 'https://shop.example.com' },
+    { flag: 'consumer-key', field: 'consumerKey', description: 'REST API key (ck_…)' },
+    { flag: 'consumer-secret', field: 'consumerSecret', description: 'REST API secret (cs_…)' },
+    { flag: 'webhook-secret', field: 'webhookSecret', description: 'the secret set on the WooCommerce webhooks' },
+  ],
+  shopify: [
+    { flag: 'shop-domain', field: 'shopDomain', description: 'your-shop.myshopify.com' },
+    { flag: 'access-token', field: 'accessToken', description: 'Admin API access token (shpat_…)' },
+    { flag: 'webhook-secret', field: 'webhookSecret', description: "the app's client secret (signs webhooks)" },
+    { flag: 'api-version', field: 'apiVersion', description: 'Admin API version, e.g. 2025-01' },
+    { flag: 'api-base-url', field: 'apiBaseUrl', description: 'override of https://<shop domain> (tests, proxies)' },
+  ],
+  stripe: [
+    { flag: 'api-key', field: 'apiKey', description: 'restricted key with read access (rk_…) or secret key' },
+    { flag: 'webhook-secret', field: 'webhookSecret', description: 'the endpoint signing secret (whsec_…)' },
+    { flag: 'api-base-url', field: 'apiBaseUrl', description: 'override of https://api.stripe.com (tests, proxies)' },
+  ],
+  gohighlevel: [
+    { flag: 'public-key-file', field: 'publicKey', description: "PEM file of GoHighLevel's Ed25519 webhook public key", file: true },
+    { flag: 'location-id', field: 'locationId', description: 'sub-account (location) id' },
+  ],
+};
+
+const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+
+async function withPool<T>(config: CliConfig, work: (pool: DatabasePool) => Promise<T>): Promise<T> {
+  const pool = await createDatabasePool(config.DATABASE_URL, { maximumPoolSize: 1 });
+  try {
+    return await work(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
+export async function withTemporalClient<T>(config: CliConfig, work: (client: Client) => Promise<T>): Promise<T> {
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, connectTimeout: '5 seconds' });
+  try {
+    return await work(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }));
+  } finally {
+    await connection.close();
+  }
+}
+
+async function companyTimeZone(pool: DatabasePool, companyId: string): Promise<string> {
+  return withTenant(pool, companyId, (tx) =>
+    tx.oneFirst(sql.type(z.object({ time_zone: z.string() }))`SELECT time_zone FROM companies WHERE company_id = ${companyId}`),
+  );
+}
+
+async function registerSchedule(config: CliConfig, pool: DatabasePool, companyId: string, source: IntegrationSource): Promise<string> {
+  if (!isImportSource(source)) return 'none (webhooks only)';
+  const timeZone = await companyTimeZone(pool, companyId);
+  try {
+    return await withTemporalClient(config, (client) => ensureImportSchedule(client, { companyId, source, timeZone }));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return `not registered: Temporal at ${config.TEMPORAL_ADDRESS} is unreachable (${reason}); run \`lux integrations schedule ${source} --company ${companyId}\` once it is up`;
+  }
+}
+
+export function registerIntegrationCommands(program: Command): void {
+  const integrations = program.command('integrations').description('connect store, payment and CRM vendors');
+
+  const set = integrations.command('set').description('store (encrypted) the credentials of a vendor for a company and schedule its imports');
+  for (const source of INTEGRATION_SOURCES) {
+    const command = set.command(source).requiredOption('--company <id>').option('--json-file <path>', 'read the credentials from a JSON file (keeps secrets out of shell history)');
+    for (const f of FLAGS[source]) command.option(`--${f.flag} <value>`, f.description);
+    command.action(async (options: Record<string, string | undefined>) => {
+      const config = loadCliConfigOrExit();
+      const key = parseCredentialsKey(config.LUX_CREDENTIALS_KEY);
+      const companyId = options.company ?? '';
+      const credentials: Record<string, unknown> = options.jsonFile ? (JSON.parse(await readFile(options.jsonFile, 'utf8')) as Record<string, unknown>) : {};
+      for (const f of FLAGS[source]) {
+        const value = options[camel(f.flag)];
+        if (value !== undefined) credentials[f.field] = f.file ? await readFile(value, 'utf8') : value;
+      }
+      await withPool(config, async (pool) => {
+        await saveIntegrationCredentials(pool, key, companyId, source, INTEGRATIONS[source].credentialsSchema, credentials);
+        const schedule = await registerSchedule(config, pool, companyId, source);
+        print({ ok: true, company: companyId, integration: source, stored: 'encrypted', importSchedule: schedule, webhookUrl: `<collector>/webhooks/${source}/<site key>` });
+      });
+    });
+  }
+
+  integrations
+    .command('schedule')
+    .description('(re)register the hourly import schedule of a connected vendor')
+    .argument('<vendor>', 'woocommerce, shopify or stripe')
+    .requiredOption('--company <id>')
+    .action(async (vendor: string, options: { company: string }) => {
+      if (!isImportSource(vendor)) throw new Error(`${vendor} has no imports (expected woocommerce, shopify or stripe)`);
+      const config = loadCliConfigOrExit();
+      await withPool(config, async (pool) => {
+        const timeZone = await companyTimeZone(pool, options.company);
+        const result = await withTemporalClient(config, (client) => ensureImportSchedule(client, { companyId: options.company, source: vendor, timeZone }));
+        print({ ok: true, schedule: result });
+      });
+    });
+
+  integrations
+    .command('list')
+    .requiredOption('--company <id>')
+    .action(async (options: { company: string }) => {
+      const config = loadCliConfigOrExit();
+      print(await withPool(config, (pool) => listIntegrations(pool, options.company)));
+    });
+}
