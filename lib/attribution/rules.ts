@@ -1,0 +1,167 @@
+// Attribution V1: which sessions get the credit for an order. Pure: the activity (activities/attribution)
+// loads the candidate sessions and stores what this returns; docs/attribution.md says the same in words.
+//
+// Windows are elapsed time measured on instants (30 × 24 h and 72 h before the purchase instant), never
+// calendar days in some time zone: a DST change in the company's zone neither lengthens nor shortens
+// them, and every server computes the same result. Both ends are inclusive: a session that started
+// exactly 30 days (or 72 hours) before the purchase, or at the very same instant, counts.
+import { distribute, positionWeights, timeDecayWeights } from './credit';
+
+export const RULE_VERSION = 'attribution-v1';
+export const LOOKBACK_MS = 30 * 24 * 3600 * 1000;
+export const LAST_TOUCH_WINDOW_MS = 72 * 3600 * 1000;
+
+/** last_non_direct (default): a Direct last session yields to the latest non-direct one in the 72 h. last_touch: strict. */
+export const LAST_TOUCH_RULES = ['last_non_direct', 'last_touch'] as const;
+export type LastTouchRule = (typeof LAST_TOUCH_RULES)[number];
+
+/** How a session's visitor is linked to the order's customer (strongest first). */
+export const MATCHED_BY = ['order_visitor', 'user_id', 'email_hash'] as const;
+export type MatchedBy = (typeof MATCHED_BY)[number];
+
+export const MODELS = ['first_touch', 'last_touch', 'linear', 'position_based', 'time_decay'] as const;
+export type Model = (typeof MODELS)[number];
+export type Credits = Record<Model, number>;
+
+export type CandidateSession = {
+  sessionId: string;
+  visitorId: string | null;
+  matchedBy: MatchedBy;
+  /** ms since the epoch */
+  startedAt: number;
+  channel: string;
+  source: string;
+  medium: string;
+  campaign: string | null;
+};
+
+export type OrderFacts = {
+  /** ms since the epoch: the order's created_at */
+  purchasedAt: number;
+  revenueMinor: number;
+  /** The order carries a visitor id, user id or email hash (otherwise nobody can be linked). */
+  hasIdentity: boolean;
+};
+
+export type TouchRole = 'first' | 'last' | 'first_last' | 'assist';
+
+/** Why a touch was or was not chosen (stored per touch, shown by `lux attribution explain`). */
+export type TouchReason =
+  | 'earliest_in_30d'
+  | 'latest_in_72h'
+  | 'latest_non_direct_in_72h'
+  | 'older_than_72h'
+  | 'later_session_in_72h'
+  | 'direct_passed_over';
+
+/** Why the order's first/last touch is what it is; the no_* reasons mean the field stays null. */
+export type FirstTouchReason = 'earliest_in_30d' | 'no_identity' | 'no_session_in_30d';
+export type LastTouchReason = 'latest_in_72h' | 'latest_non_direct_in_72h' | 'no_identity' | 'no_session_in_30d' | 'no_session_in_72h';
+
+export type Touch = CandidateSession & {
+  /** 1-based, in path order (started_at, then session id) */
+  position: number;
+  role: TouchRole;
+  /** one reason, or two joined by '+' for a touch that is both first and last */
+  reason: string;
+  credits: Credits;
+};
+
+export type AttributionResult = {
+  ruleVersion: string;
+  lastTouchRule: LastTouchRule;
+  firstTouch: Touch | null;
+  firstTouchReason: FirstTouchReason;
+  lastTouch: Touch | null;
+  lastTouchReason: LastTouchReason;
+  /** every candidate touch in path order */
+  touches: Touch[];
+};
+
+/** Sessions that count at all: started in [purchase − 30 days, purchase], one entry per session (strongest link kept). */
+export function candidateTouches(order: Pick<OrderFacts, 'purchasedAt'>, sessions: readonly CandidateSession[]): CandidateSession[] {
+  const from = order.purchasedAt - LOOKBACK_MS;
+  const bySession = new Map<string, CandidateSession>();
+  for (const s of sessions) {
+    if (s.startedAt < from || s.startedAt > order.purchasedAt) continue;
+    const seen = bySession.get(s.sessionId);
+    if (!seen || MATCHED_BY.indexOf(s.matchedBy) < MATCHED_BY.indexOf(seen.matchedBy)) bySession.set(s.sessionId, s);
+  }
+  return [...bySession.values()].sort(comparePath);
+}
+
+function comparePath(a: CandidateSession, b: CandidateSession): number {
+  if (a.startedAt !== b.startedAt) return a.startedAt - b.startedAt;
+  return a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0;
+}
+
+export const isDirect = (s: Pick<CandidateSession, 'channel'>): boolean => s.channel === 'Direct';
+
+export function attributeOrder(order: OrderFacts, sessions: readonly CandidateSession[], rule: LastTouchRule = 'last_non_direct'): AttributionResult {
+  const path = candidateTouches(order, sessions);
+  const base = { ruleVersion: RULE_VERSION, lastTouchRule: rule };
+  if (path.length === 0) {
+    const reason = order.hasIdentity ? 'no_session_in_30d' : 'no_identity';
+    return { ...base, firstTouch: null, firstTouchReason: reason, lastTouch: null, lastTouchReason: reason, touches: [] };
+  }
+
+  // section: last touch
+  const lastWindowStart = order.purchasedAt - LAST_TOUCH_WINDOW_MS;
+  const inLastWindow = path.map((s, i) => ({ s, i })).filter(({ s }) => s.startedAt >= lastWindowStart);
+  let lastIndex: number | null = null;
+  let lastTouchReason: LastTouchReason = 'no_session_in_72h';
+  const latest = inLastWindow.at(-1);
+  if (latest) {
+    lastIndex = latest.i;
+    lastTouchReason = 'latest_in_72h';
+    if (rule === 'last_non_direct' && isDirect(latest.s)) {
+      const nonDirect = inLastWindow.filter(({ s }) => !isDirect(s)).at(-1);
+      if (nonDirect) {
+        lastIndex = nonDirect.i;
+        lastTouchReason = 'latest_non_direct_in_72h';
+      }
+    }
+  }
+
+  // section: credits per model (each sums to the revenue; last_touch sums to 0 when there is no last touch)
+  const n = path.length;
+  const revenue = order.revenueMinor;
+  const one = (index: number | null) => path.map((_, i) => (i === index ? 1 : 0));
+  const byModel: Record<Model, number[]> = {
+    first_touch: distribute(revenue, one(0)),
+    last_touch: distribute(revenue, one(lastIndex)),
+    linear: distribute(revenue, path.map(() => 1)),
+    position_based: distribute(revenue, positionWeights(n)),
+    time_decay: distribute(revenue, timeDecayWeights(path.map((s) => order.purchasedAt - s.startedAt))),
+  };
+
+  // section: the path, each touch with its role and reason
+  const touches: Touch[] = path.map((s, i) => {
+    const isFirst = i === 0;
+    const isLast = i === lastIndex;
+    let reason: string;
+    if (isFirst && isLast) reason = `earliest_in_30d+${lastTouchReason}`;
+    else if (isFirst) reason = 'earliest_in_30d';
+    else if (isLast) reason = lastTouchReason;
+    else if (s.startedAt < lastWindowStart) reason = 'older_than_72h';
+    else if (lastIndex !== null && i > lastIndex) reason = 'direct_passed_over';
+    else reason = 'later_session_in_72h';
+    const credits = Object.fromEntries(MODELS.map((m) => [m, byModel[m][i] ?? 0])) as Credits;
+    return { ...s, position: i + 1, role: isFirst && isLast ? 'first_last' : isFirst ? 'first' : isLast ? 'last' : 'assist', reason, credits };
+  });
+
+  return {
+    ...base,
+    firstTouch: touches[0] ?? null,
+    firstTouchReason: 'earliest_in_30d',
+    lastTouch: lastIndex === null ? null : (touches[lastIndex] ?? null),
+    lastTouchReason,
+    touches,
+  };
+}
+
+/** The company setting (companies.settings.attribution_last_touch); anything else falls back to the default. */
+export function lastTouchRuleFromSettings(settings: unknown): LastTouchRule {
+  const value = settings && typeof settings === 'object' ? (settings as Record<string, unknown>).attribution_last_touch : undefined;
+  return value === 'last_touch' ? 'last_touch' : 'last_non_direct';
+}
