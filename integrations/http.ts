@@ -46,6 +46,11 @@ export type VendorRequest = {
   headers?: Record<string, string>;
   body?: string;
   timeoutMs?: number;
+  /**
+   * Reads a vendor's own error body (e.g. Meta's throttling codes on a 400, Google's retryDelay) into the
+   * error to throw. Returning null keeps the default: the HTTP status and the Retry-After header decide.
+   */
+  classifyError?: (failure: { status: number; text: string; headers: Headers }) => VendorHttpError | null;
 };
 
 export type VendorResponse<T> = { data: T; headers: Headers; status: number };
@@ -70,6 +75,8 @@ export async function fetchVendorJson<S extends z.ZodTypeAny>(request: VendorReq
   }
   const text = await response.text();
   if (!response.ok) {
+    const classified = request.classifyError?.({ status: response.status, text, headers: response.headers }) ?? null;
+    if (classified !== null) throw classified;
     throw new VendorHttpError(
       request.vendor,
       response.status,

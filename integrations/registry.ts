@@ -10,6 +10,9 @@ import { goHighLevelCredentialsSchema, normaliseGoHighLevelWebhook, verifyGoHigh
 import { createShopifyOrdersStream, normaliseShopifyWebhook, shopifyCredentialsSchema, verifyShopifyWebhook } from './shopify';
 import { callStripe, createStripeClient, createStripeStreams, normaliseStripeEvent, prepareStripeEvent, stripeCredentialsSchema, verifyStripeWebhook } from './stripe';
 import { createWooCommerceOrdersStream, normaliseWooCommerceWebhook, verifyWooCommerceWebhook, wooCommerceCredentialsSchema } from './woocommerce';
+import { createGoogleAdsSpendStream, googleAdsCredentialsSchema } from './google-ads';
+import { createMetaSpendStream, metaCredentialsSchema } from './meta';
+import { createTikTokSpendStream, tiktokCredentialsSchema } from './tiktok';
 
 /**
  * An import stream whose cursor type is checked at run time instead of compile time: the cursor comes
@@ -88,7 +91,33 @@ export const INTEGRATIONS: Record<IntegrationSource, Integration> = {
     normaliseWebhook: (topic, payload, c) => normaliseGoHighLevelWebhook(topic, payload, { currency: goHighLevelCredentialsSchema.parse(c).currency ?? null }),
     importStreams: () => [], // webhooks only
   },
+  google_ads: {
+    source: 'google_ads',
+    credentialsSchema: googleAdsCredentialsSchema,
+    ...importsOnly('google_ads'),
+    importStreams: (c) => [withStoredCursor(createGoogleAdsSpendStream(googleAdsCredentialsSchema.parse(c)))],
+  },
+  meta: {
+    source: 'meta',
+    credentialsSchema: metaCredentialsSchema,
+    ...importsOnly('meta'),
+    importStreams: (c) => [withStoredCursor(createMetaSpendStream(metaCredentialsSchema.parse(c)))],
+  },
+  tiktok: {
+    source: 'tiktok',
+    credentialsSchema: tiktokCredentialsSchema,
+    ...importsOnly('tiktok'),
+    importStreams: (c) => [withStoredCursor(createTikTokSpendStream(tiktokCredentialsSchema.parse(c)))],
+  },
 };
+
+/** Vendors we only import from (ad platforms): a delivery to their webhook URL is refused with a reason. */
+function importsOnly(source: IntegrationSource): Pick<Integration, 'verifyWebhook' | 'normaliseWebhook'> {
+  return {
+    verifyWebhook: () => ({ ok: false, reason: `${source} sends no webhooks to LUX: its data arrives by import (lux import ${source})` }),
+    normaliseWebhook: (topic, payload) => ({ ok: false, rejected: { externalId: null, reason: `${source} has no webhook topics (got ${JSON.stringify(topic)})`, raw: payload } }),
+  };
+}
 
 export function integrationFor(source: string): Integration | undefined {
   return Object.prototype.hasOwnProperty.call(INTEGRATIONS, source) ? INTEGRATIONS[source as IntegrationSource] : undefined;

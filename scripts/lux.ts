@@ -5,6 +5,7 @@
 //   tracking --company <id> [--enabled true|false] [--gpc-policy drop|anonymize] [--consent-mode opt-out|opt-in]
 //   integrations set <vendor> --company <id> [--json-file f | vendor flags]; integrations list|schedule
 //   import <vendor> --company <id> [--since 2026-01-01]
+//   fx load <csv> [--source ecb]; fx convert --amount 1999 --from USD --to EUR --day 2026-01-01
 import { Command } from 'commander';
 import { ZodError } from 'zod';
 import { loadMigrationConfigOrExit } from '../lib/config';
@@ -13,6 +14,7 @@ import { createCompany } from '../lib/companies/create-company';
 import { createDatabasePool, type DatabasePool } from '../lib/db/pool';
 import { withTenant } from '../lib/db/tenant';
 import { suppressionInputSchema } from '../lib/privacy/suppression-input';
+import { registerFxCommands } from './cli/fx';
 import { registerImportCommand } from './cli/import';
 import { registerIntegrationCommands } from './cli/integrations';
 import { addSuppression, listSuppressions, removeSuppression, trackingSettingsPatchSchema, updateTrackingSettings } from '../lib/privacy/suppressions';
@@ -94,6 +96,7 @@ program
 
 registerIntegrationCommands(program);
 registerImportCommand(program);
+registerFxCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const message =

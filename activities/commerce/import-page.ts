@@ -7,6 +7,7 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import { importStreamFor } from '../../integrations/registry';
 import { isImportSource } from '../../lib/commerce/import-streams';
+import type { CommerceRecord } from '../../lib/commerce/records';
 import type { CredentialsKey } from '../../lib/credentials/cipher';
 import { parseCredentialsKey } from '../../lib/credentials/cipher';
 import { loadIntegrationCredentials } from '../../lib/credentials/store';
@@ -22,7 +23,7 @@ export type ImportDeps = { appPool: DatabasePool; logger: Logger; credentialsKey
 
 const streamRef = z.object({
   companyId: z.string().uuid(),
-  source: z.string().refine(isImportSource, 'expected woocommerce, shopify or stripe'),
+  source: z.string().refine(isImportSource, 'expected a vendor with imports (lib/commerce/import-streams.ts)'),
   stream: z.string().min(1).max(50),
 });
 
@@ -116,14 +117,17 @@ export async function importNextPage(deps: ImportDeps, rawInput: unknown): Promi
       const locked = await tx.oneFirst(sql.type(z.object({ cursor: z.unknown() }))`
         SELECT cursor FROM import_cursors WHERE company_id = ${input.companyId} AND source = ${input.source} AND stream = ${input.stream} FOR UPDATE`);
       if (JSON.stringify(locked) !== JSON.stringify(before.cursor)) throw new Error('the import cursor moved while this page was read (a concurrent run?); retrying');
+      // One save for the page's records (in row order), so bulk kinds (ad spend) are one statement.
+      const records: CommerceRecord[] = [];
       for (const row of page.rows) {
         const normalised = stream.normalise(row);
-        if (normalised.ok) counts = addCounts(counts, await saveCommerceRecords(tx, input.companyId, normalised.records));
+        if (normalised.ok) records.push(...normalised.records);
         else {
           rejected += 1;
           await saveRejectedRow(tx, input.companyId, { source: input.source, stream: input.stream, webhookId: null }, normalised.rejected);
         }
       }
+      counts = addCounts(counts, await saveCommerceRecords(tx, input.companyId, records));
       return tx.one(sql.type(cursorRow)`
         UPDATE import_cursors SET cursor = ${JSON.stringify(page.cursor)}::jsonb,
           state = ${page.done ? 'completed' : 'running'}, pages = pages + 1, rows_read = rows_read + ${page.rows.length},

@@ -8,10 +8,12 @@ import { z } from 'zod';
 import type { TenantTransaction } from '../../lib/db/tenant';
 import { redactPersonalData } from '../../lib/privacy/redact';
 import type { CommerceRecord, Dispute, Lead, Order, Payment, RejectedRow, Refund, Subscription } from '../../lib/commerce/records';
+import type { AdSpendRow } from '../../lib/ads/records';
+import { saveAdSpendRows } from '../ads/save-ad-spend';
 
-export type SaveCounts = { orders: number; refunds: number; payments: number; disputes: number; subscriptions: number; leads: number; mergedProvisional: number; staleSkipped: number };
+export type SaveCounts = { orders: number; refunds: number; payments: number; disputes: number; subscriptions: number; leads: number; adSpend: number; mergedProvisional: number; staleSkipped: number };
 
-export const emptyCounts = (): SaveCounts => ({ orders: 0, refunds: 0, payments: 0, disputes: 0, subscriptions: 0, leads: 0, mergedProvisional: 0, staleSkipped: 0 });
+export const emptyCounts = (): SaveCounts => ({ orders: 0, refunds: 0, payments: 0, disputes: 0, subscriptions: 0, leads: 0, adSpend: 0, mergedProvisional: 0, staleSkipped: 0 });
 
 export function addCounts(a: SaveCounts, b: SaveCounts): SaveCounts {
   const sum = emptyCounts();
@@ -21,6 +23,8 @@ export function addCounts(a: SaveCounts, b: SaveCounts): SaveCounts {
 
 export async function saveCommerceRecords(tx: TenantTransaction, companyId: string, records: CommerceRecord[]): Promise<SaveCounts> {
   const counts = emptyCounts();
+  // Ad spend comes in thousands of rows per page: stored in one multi-row upsert after the loop.
+  const adSpend: AdSpendRow[] = [];
   for (const record of records) {
     switch (record.kind) {
       case 'order': {
@@ -52,8 +56,12 @@ export async function saveCommerceRecords(tx: TenantTransaction, companyId: stri
         await saveLead(tx, companyId, record.lead);
         counts.leads += 1;
         break;
+      case 'ad_spend':
+        adSpend.push(record.adSpend);
+        break;
     }
   }
+  counts.adSpend += await saveAdSpendRows(tx, companyId, adSpend);
   return counts;
 }
 

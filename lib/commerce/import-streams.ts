@@ -5,6 +5,10 @@ export const IMPORT_STREAMS = {
   shopify: ['orders'],
   // Charges first: refunds and disputes refer to them.
   stripe: ['charges', 'invoices', 'refunds', 'disputes', 'subscriptions'],
+  // Ad platforms: one daily spend report each (integrations/ad-report-stream.ts), stored in ad_spend.
+  google_ads: ['ad_spend'],
+  meta: ['ad_spend'],
+  tiktok: ['ad_spend'],
 } as const;
 
 export type ImportSource = keyof typeof IMPORT_STREAMS;

@@ -8,6 +8,7 @@
 //   hashEmail) when a record is built, so it never reaches Temporal's history or our tables in clear.
 // - externalId is the vendor's stable id of the record; (company, source, externalId) is unique.
 import { z } from 'zod';
+import type { AdSpendRow } from '../ads/records';
 
 export const COMMERCE_SOURCES = ['woocommerce', 'shopify', 'stripe', 'storefront'] as const;
 export type CommerceSource = (typeof COMMERCE_SOURCES)[number];
@@ -157,7 +158,9 @@ export type CommerceRecord =
   | { kind: 'payment'; payment: Payment }
   | { kind: 'dispute'; dispute: Dispute }
   | { kind: 'subscription'; subscription: Subscription }
-  | { kind: 'lead'; lead: Lead };
+  | { kind: 'lead'; lead: Lead }
+  /** An ad platform's daily spend row (lib/ads/records.ts): imports go through the same machinery. */
+  | { kind: 'ad_spend'; adSpend: AdSpendRow };
 
 /**
  * A vendor row that could not be normalised. Recorded in rejected_rows with the reason, never

@@ -33,12 +33,12 @@ async function streamProgress(client: Client, companyId: string, source: string)
 export function registerImportCommand(program: Command): void {
   program
     .command('import')
-    .description('import orders/payments from a vendor now (through Temporal) and show progress')
-    .argument('<vendor>', 'woocommerce, shopify or stripe')
+    .description('import orders/payments/ad spend from a vendor now (through Temporal) and show progress')
+    .argument('<vendor>', Object.keys(IMPORT_STREAMS).join(', '))
     .requiredOption('--company <id>')
     .option('--since <date>', 'backfill from this ISO 8601 date/time (default: continue from the stored cursor)')
     .action(async (vendor: string, options: { company: string; since?: string }) => {
-      if (!isImportSource(vendor)) throw new Error(`cannot import from ${vendor}: expected woocommerce, shopify or stripe`);
+      if (!isImportSource(vendor)) throw new Error(`cannot import from ${vendor}: expected ${Object.keys(IMPORT_STREAMS).join(', ')}`);
       const since = options.since ? new Date(options.since) : null;
       if (since && Number.isNaN(since.getTime())) throw new Error(`--since ${options.since} is not an ISO 8601 date`);
       const config = loadCliConfigOrExit();

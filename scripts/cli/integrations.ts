@@ -7,7 +7,8 @@ import type { Command } from 'commander';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { INTEGRATIONS } from '../../integrations/registry';
-import { isImportSource } from '../../lib/commerce/import-streams';
+import { AD_PLATFORMS } from '../../lib/ads/records';
+import { IMPORT_STREAMS, isImportSource } from '../../lib/commerce/import-streams';
 import { loadCliConfigOrExit, type CliConfig } from '../../lib/config';
 import { parseCredentialsKey } from '../../lib/credentials/cipher';
 import { INTEGRATION_SOURCES, listIntegrations, saveIntegrationCredentials, type IntegrationSource } from '../../lib/credentials/store';
@@ -38,6 +39,28 @@ const FLAGS: Record<IntegrationSource, Array<{ flag: string; field: string; desc
   gohighlevel: [
     { flag: 'public-key-file', field: 'publicKey', description: "PEM file of GoHighLevel's Ed25519 webhook public key", file: true },
     { flag: 'location-id', field: 'locationId', description: 'sub-account (location) id' },
+  ],
+  google_ads: [
+    { flag: 'developer-token', field: 'developerToken', description: 'Google Ads API developer token' },
+    { flag: 'client-id', field: 'clientId', description: 'OAuth client id' },
+    { flag: 'client-secret', field: 'clientSecret', description: 'OAuth client secret' },
+    { flag: 'refresh-token', field: 'refreshToken', description: 'OAuth refresh token with the adwords scope' },
+    { flag: 'customer-ids', field: 'customerIds', description: 'ad accounts to import, comma-separated (123-456-7890,…)' },
+    { flag: 'login-customer-id', field: 'loginCustomerId', description: 'manager (MCC) account id, when access goes through one' },
+    { flag: 'api-version', field: 'apiVersion', description: 'Google Ads API version, e.g. v19' },
+    { flag: 'api-base-url', field: 'apiBaseUrl', description: 'override of https://googleads.googleapis.com (tests, proxies)' },
+    { flag: 'token-url', field: 'tokenUrl', description: 'override of https://oauth2.googleapis.com/token (tests, proxies)' },
+  ],
+  meta: [
+    { flag: 'access-token', field: 'accessToken', description: 'system-user access token with ads_read' },
+    { flag: 'ad-account-ids', field: 'adAccountIds', description: 'ad accounts to import, comma-separated (act_123,…)' },
+    { flag: 'api-version', field: 'apiVersion', description: 'Graph API version, e.g. v21.0' },
+    { flag: 'api-base-url', field: 'apiBaseUrl', description: 'override of https://graph.facebook.com (tests, proxies)' },
+  ],
+  tiktok: [
+    { flag: 'access-token', field: 'accessToken', description: 'TikTok Business API access token' },
+    { flag: 'advertiser-ids', field: 'advertiserIds', description: 'advertiser accounts to import, comma-separated' },
+    { flag: 'api-base-url', field: 'apiBaseUrl', description: 'override of https://business-api.tiktok.com (tests, proxies)' },
   ],
 };
 
@@ -80,9 +103,9 @@ async function registerSchedule(config: CliConfig, pool: DatabasePool, companyId
 }
 
 export function registerIntegrationCommands(program: Command): void {
-  const integrations = program.command('integrations').description('connect store, payment and CRM vendors');
+  const integrations = program.command('integrations').description('connect store, payment, CRM and ad platform vendors');
 
-  const set = integrations.command('set').description('store (encrypted) the credentials of a vendor for a company and schedule its imports');
+  const set = integrations.command('set').alias('connect').description('store (encrypted) the credentials of a vendor for a company and schedule its imports');
   for (const source of INTEGRATION_SOURCES) {
     const command = set.command(source).requiredOption('--company <id>').option('--json-file <path>', 'read the credentials from a JSON file (keeps secrets out of shell history)');
     for (const f of FLAGS[source]) command.option(`--${f.flag} <value>`, f.description);
@@ -98,7 +121,7 @@ export function registerIntegrationCommands(program: Command): void {
       await withPool(config, async (pool) => {
         await saveIntegrationCredentials(pool, key, companyId, source, INTEGRATIONS[source].credentialsSchema, credentials);
         const schedule = await registerSchedule(config, pool, companyId, source);
-        print({ ok: true, company: companyId, integration: source, stored: 'encrypted', importSchedule: schedule, webhookUrl: `<collector>/webhooks/${source}/<site key>` });
+        print({ ok: true, company: companyId, integration: source, stored: 'encrypted', importSchedule: schedule, webhookUrl: (AD_PLATFORMS as readonly string[]).includes(source) ? null : `<collector>/webhooks/${source}/<site key>` });
       });
     });
   }
@@ -106,10 +129,10 @@ export function registerIntegrationCommands(program: Command): void {
   integrations
     .command('schedule')
     .description('(re)register the hourly import schedule of a connected vendor')
-    .argument('<vendor>', 'woocommerce, shopify or stripe')
+    .argument('<vendor>', `a vendor with imports: ${Object.keys(IMPORT_STREAMS).join(', ')}`)
     .requiredOption('--company <id>')
     .action(async (vendor: string, options: { company: string }) => {
-      if (!isImportSource(vendor)) throw new Error(`${vendor} has no imports (expected woocommerce, shopify or stripe)`);
+      if (!isImportSource(vendor)) throw new Error(`${vendor} has no imports (expected ${Object.keys(IMPORT_STREAMS).join(', ')})`);
       const config = loadCliConfigOrExit();
       await withPool(config, async (pool) => {
         const timeZone = await companyTimeZone(pool, options.company);
