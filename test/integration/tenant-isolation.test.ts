@@ -9,8 +9,11 @@ import { withTenant } from '../../lib/db/tenant';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createTestCompany } from '../support/fixtures';
 
-/** Tables that hold no tenant data (bookkeeping of the migration tool). */
-const NON_TENANT_TABLES = new Set(['pgmigrations']);
+/**
+ * Tables that hold no tenant data: bookkeeping of the migration tool, and fx_rates (global market FX
+ * rates, migration 0007: no company_id, read-only for the app role; checked in the last test below).
+ */
+const NON_TENANT_TABLES = new Set(['pgmigrations', 'fx_rates']);
 
 /**
  * One extra row per table for a company, written as the owner (bypassing RLS). A company created by
@@ -71,6 +74,9 @@ const FIXTURES: Record<string, (tx: DatabaseTransactionConnection, companyId: st
                         VALUES (${c}, ${`woocommerce-${randomUUID()}`}, 'orders', '{}'::jsonb, 'running', now())`),
   rejected_rows: (tx, c) =>
     tx.query(sql.unsafe`INSERT INTO rejected_rows (company_id, source, stream, reason, row_sha256) VALUES (${c}, 'stripe', 'charges', 'bad', ${randomUUID()})`),
+  ad_spend: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO ad_spend (company_id, platform, account_id, day, level, campaign_id, ad_id, currency, spend_micros, spend_minor, impressions, clicks)
+                        VALUES (${c}, 'google_ads', '1234567890', current_date, 'ad', '1', ${randomUUID()}, 'EUR', 1000000, 100, 10, 1)`),
   stack_checks: (tx, c) =>
     tx.query(sql.unsafe`INSERT INTO stack_checks (company_id, workflow_id, raw_event_count) VALUES (${c}, ${randomUUID()}, 0)`),
 };
@@ -190,4 +196,14 @@ test('a pooled connection never carries a tenant into the next query (no DISCARD
   } finally {
     await pool.end();
   }
+});
+
+test('fx_rates, the one shared table, carries no company data and the application role can only read it', async () => {
+  const columns = await db.ownerPool.anyFirst(sql.type(z.object({ column_name: z.string() }))`
+    SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'fx_rates' ORDER BY ordinal_position`);
+  expect(columns).toEqual(['day', 'base_currency', 'quote_currency', 'rate', 'source', 'loaded_at']);
+  await db.ownerPool.query(sql.unsafe`INSERT INTO fx_rates (day, base_currency, quote_currency, rate, source) VALUES ('2024-03-01', 'EUR', 'USD', 1.085, 'test')`);
+  expect(await db.appPool.oneFirst(sql.type(z.object({ n: z.coerce.number() }))`SELECT count(*) AS n FROM fx_rates`)).toBe(1);
+  await expect(withTenant(db.appPool, companyA, (tx) => tx.query(sql.unsafe`UPDATE fx_rates SET rate = 2`))).rejects.toThrow(/permission denied/);
+  await expect(withTenant(db.appPool, companyA, (tx) => tx.query(sql.unsafe`INSERT INTO fx_rates (day, base_currency, quote_currency, rate, source) VALUES ('2024-03-02', 'EUR', 'USD', 9, 'x')`))).rejects.toThrow(/permission denied/);
 });
