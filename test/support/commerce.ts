@@ -15,7 +15,8 @@ import { startTestCollector } from './collector';
 import type { TestDatabase } from './database';
 import { testWorkflowBundle } from './temporal';
 
-export const TEST_CREDENTIALS_KEY: CredentialsKey = parseCredentialsKey(randomBytes(32).toString('hex'));
+export const TEST_CREDENTIALS_KEY_HEX = randomBytes(32).toString('hex');
+export const TEST_CREDENTIALS_KEY: CredentialsKey = parseCredentialsKey(TEST_CREDENTIALS_KEY_HEX);
 
 export async function connectVendor(db: TestDatabase, companyId: string, source: IntegrationSource, credentials: unknown): Promise<void> {
   await saveIntegrationCredentials(db.appPool, TEST_CREDENTIALS_KEY, companyId, source, INTEGRATIONS[source].credentialsSchema, credentials);

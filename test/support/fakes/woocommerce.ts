@@ -38,6 +38,8 @@ export type FakeWooCommerce = {
   url: string;
   /** Every request received, in order, including refused ones. */
   requests: RecordedWooRequest[];
+  /** Every answer waits this long first (a slow shop). */
+  setResponseDelay(ms: number): void;
   /** Replaces every row (orders and raw rows). */
   setOrders(orders: WooOrderJson[]): void;
   addOrder(order: WooOrderJson): void;
@@ -118,10 +120,15 @@ export async function startFakeWooCommerce(options: FakeWooCommerceOptions): Pro
     sendJson(res, 200, page, headers);
   };
 
+  let responseDelayMs = 0;
   const server: Server = createServer((req, res) => {
     // Drain the body (GET has none) before answering, so keep-alive connections stay usable.
     req.resume();
-    req.on('end', () => handle(req, res));
+    req.on('end', () => {
+      // A slow shop (setResponseDelay) lets tests stop a worker in the middle of an import.
+      if (responseDelayMs > 0) setTimeout(() => handle(req, res), responseDelayMs);
+      else handle(req, res);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -130,6 +137,9 @@ export async function startFakeWooCommerce(options: FakeWooCommerceOptions): Pro
   return {
     url: baseUrl,
     requests,
+    setResponseDelay(ms) {
+      responseDelayMs = ms;
+    },
     setOrders(orders) {
       rows = [...orders];
     },
