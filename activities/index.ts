@@ -2,6 +2,7 @@
 import type { CredentialsKey } from '../lib/credentials/cipher';
 import type { DatabasePool } from '../lib/db/pool';
 import type { Logger } from '../lib/logger';
+import { createAttributionActivities } from './attribution';
 import { createCommerceActivities } from './commerce';
 import { createStackCheckActivities } from './stack-check';
 
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createStackCheckActivities(deps),
     ...createCommerceActivities(deps),
+    ...createAttributionActivities(deps),
   };
 }
 

@@ -5,6 +5,7 @@ import { sql } from 'slonik';
 import { isConnectionError } from '../lib/db/errors';
 import type { DatabasePool } from '../lib/db/pool';
 import type { Logger } from '../lib/logger';
+import { attributionAfterPurchase, type StartOrderAttribution } from './attribution/after-purchase';
 import { corsForIngest } from './cors';
 import { GroupCommitter, type GroupCommitOptions } from './ingest/group-commit';
 import { KeyResolver } from './key-resolver';
@@ -27,6 +28,8 @@ export type CollectorDeps = {
   credentialsKey?: CredentialsKey;
   /** Starts the processWebhook workflow; without it webhooks are stored and left for the import sweep. */
   startWebhookProcessing?: StartWebhookProcessing;
+  /** Starts an order's attribution after a storefront purchase; without it the pending sweep attributes it. */
+  startOrderAttribution?: StartOrderAttribution;
 };
 
 export function createApp(deps: CollectorDeps): Koa {
@@ -35,7 +38,10 @@ export function createApp(deps: CollectorDeps): Koa {
   const router = new Router();
   const keys = new KeyResolver(deps.appPool, deps.keyCacheTtlMs);
   const committer = new GroupCommitter(deps.appPool, deps.logger, deps.groupCommit);
-  const events = eventRoutes({ keys, committer, ipHashSecret: deps.ipHashSecret, logger: deps.logger });
+  const onPurchasesStored = deps.startOrderAttribution
+    ? attributionAfterPurchase({ appPool: deps.appPool, logger: deps.logger, start: deps.startOrderAttribution })
+    : undefined;
+  const events = eventRoutes({ keys, committer, ipHashSecret: deps.ipHashSecret, logger: deps.logger, onPurchasesStored });
 
   // Liveness: the process answers.
   router.get('/healthz', (ctx) => {

@@ -4,6 +4,7 @@ import { createDatabasePool } from '../lib/db/pool';
 import { createLogger } from '../lib/logger';
 import { parseCredentialsKey } from '../lib/credentials/cipher';
 import { createApp } from './app';
+import { temporalAttributionStarter } from './attribution/after-purchase';
 import { temporalWebhookStarter } from './webhooks/start-processing';
 
 async function main(): Promise<void> {
@@ -11,6 +12,7 @@ async function main(): Promise<void> {
   const logger = createLogger('collector', config.LOG_LEVEL);
   const appPool = await createDatabasePool(config.APP_DATABASE_URL, { maximumPoolSize: config.DATABASE_POOL_SIZE });
   const startWebhookProcessing = temporalWebhookStarter({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
+  const startOrderAttribution = temporalAttributionStarter({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
   if (!config.LUX_CREDENTIALS_KEY) logger.warn('LUX_CREDENTIALS_KEY is not set: vendor webhooks will be answered 503');
   const app = createApp({
     appPool,
@@ -19,6 +21,7 @@ async function main(): Promise<void> {
     trustProxy: config.TRUST_PROXY,
     credentialsKey: config.LUX_CREDENTIALS_KEY ? parseCredentialsKey(config.LUX_CREDENTIALS_KEY) : undefined,
     startWebhookProcessing,
+    startOrderAttribution,
   });
   const server = app.listen(config.COLLECTOR_PORT, config.COLLECTOR_HOST, () =>
     logger.info({ host: config.COLLECTOR_HOST, port: config.COLLECTOR_PORT }, 'collector listening'),
@@ -26,7 +29,7 @@ async function main(): Promise<void> {
   const shutdown = (signal: string): void => {
     logger.info({ signal }, 'shutting down collector');
     server.close(() => {
-      Promise.all([appPool.end(), startWebhookProcessing.close()]).then(
+      Promise.all([appPool.end(), startWebhookProcessing.close(), startOrderAttribution.close()]).then(
         () => process.exit(0),
         () => process.exit(1),
       );

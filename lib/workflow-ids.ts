@@ -7,3 +7,15 @@ export const importStreamWorkflowId = (companyId: string, source: string, stream
 export const importSourceWorkflowId = (companyId: string, source: string): string => `import:${companyId}:${source}`;
 
 export const importScheduleId = (companyId: string, source: string): string => `import-schedule:${companyId}:${source}`;
+
+/** One attribution run per order (`attribution:<company>:<source>:<external id>`): a second start while it runs is a no-op. */
+export const attributeOrderWorkflowId = (companyId: string, source: string, externalId: string): string => `attribution:${companyId}:${source}:${externalId}`;
+
+/** The OrderId search attribute of an order's runs: `<source>:<external id>` (e.g. `OrderId = "woocommerce:5001"`). */
+export const orderSearchId = (source: string, externalId: string): string => `${source}:${externalId}`;
+
+/** A backfill of one company's orders created in [from, to) (ISO instants, or `*` for unbounded). */
+export const attributeOrdersWorkflowId = (companyId: string, from: string | null, to: string | null): string => `attribution-backfill:${companyId}:${from ?? '*'}:${to ?? '*'}`;
+
+/** The sweep of one company's orders never attributed or changed since (after imports; `lux attribution backfill --pending`). */
+export const attributionSweepWorkflowId = (companyId: string): string => `attribution-sweep:${companyId}`;

@@ -4,6 +4,8 @@
 import { continueAsNew, defineQuery, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { CompanyIdKey } from './search-attributes';
 import type { CommerceActivities, ImportPageResult } from '../activities/commerce';
+import { TASK_QUEUES } from '../lib/task-queues';
+import { startAttributionSweep } from './attribute-orders';
 
 const vendorCall = {
   startToCloseTimeout: '2 minutes',
@@ -24,6 +26,8 @@ export type ImportStreamInput = {
   since: string | null;
   /** Set by continue-as-new: the run is already begun, go on reading. */
   continuing?: boolean;
+  /** Where the attribution sweep started at the end goes (default: the analytics queue). */
+  attributionTaskQueue?: string;
 };
 
 export type ImportProgress = {
@@ -53,7 +57,11 @@ export async function importStreamWorkflow(input: ImportStreamInput): Promise<Im
   for (let page = 0; page < PAGES_PER_RUN; page++) {
     const result: ImportPageResult = await importNextPage(ref);
     progress = { ...progress, ...pick(result), totalRows: result.totalRows ?? progress.totalRows, done: result.done };
-    if (result.done) return progress;
+    if (result.done) {
+      // The imported orders get attributed by one set-based sweep, not one workflow per order.
+      await startAttributionSweep(input.companyId, input.attributionTaskQueue ?? TASK_QUEUES.analytics);
+      return progress;
+    }
   }
   return continueAsNew<typeof importStreamWorkflow>({ ...input, since: null, continuing: true });
 }

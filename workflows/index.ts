@@ -1,4 +1,6 @@
 // The workflow bundle's entry: every workflow the workers run.
+export { attributeOrderWorkflow } from './attribute-order';
+export { attributeOrdersWorkflow } from './attribute-orders';
 export { importSourceWorkflow } from './import-source';
 export { importStreamWorkflow } from './import-stream';
 export { processWebhookWorkflow } from './process-webhook';

@@ -17,7 +17,16 @@ import { emptyCounts, saveCommerceRecords, saveRejectedRow, type SaveCounts } fr
 export const processWebhookInput = z.object({ companyId: z.string().uuid(), webhookId: z.number().int().positive(), workflowId: z.string().nullable() });
 export type ProcessWebhookInput = z.infer<typeof processWebhookInput>;
 
-export type ProcessWebhookResult = { webhookId: number; source: string; topic: string; outcome: 'stored' | 'rejected' | 'ignored'; detail: string | null; counts: SaveCounts };
+export type ProcessWebhookResult = {
+  webhookId: number;
+  source: string;
+  topic: string;
+  outcome: 'stored' | 'rejected' | 'ignored';
+  detail: string | null;
+  counts: SaveCounts;
+  /** The orders this delivery stored (the workflow starts their attribution); absent when nothing was stored now. */
+  orders?: Array<{ source: string; externalId: string }>;
+};
 
 const rawWebhookRow = z.object({
   source: z.string(),
@@ -84,7 +93,8 @@ async function processWebhookInTransaction(deps: Deps, input: ProcessWebhookInpu
       INSERT INTO webhook_processing (company_id, webhook_id, workflow_id, outcome, records, detail)
       VALUES (${companyId}, ${webhookId}, ${input.workflowId}, ${outcome}, ${records}, ${detail})`);
     deps.logger.info({ company_id: companyId, webhook_id: webhookId, source: raw.source, topic: raw.topic, outcome, counts }, 'webhook processed');
-    return { webhookId, source: raw.source, topic: raw.topic, outcome, detail, counts };
+    const orders = result.ok ? result.records.flatMap((r) => (r.kind === 'order' ? [{ source: r.order.source, externalId: r.order.externalId }] : [])) : [];
+    return { webhookId, source: raw.source, topic: raw.topic, outcome, detail, counts, orders };
   });
 }
 

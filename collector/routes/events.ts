@@ -7,13 +7,21 @@ import type { DropReason } from '../../lib/ingest/company-policy';
 import { prepareEvent, prepareRequest, type RawEventRow } from '../../lib/ingest/prepare-event';
 import { checkStandardProperties } from '../../lib/ingest/standard-events';
 import type { Logger } from '../../lib/logger';
+import type { OnPurchasesStored } from '../attribution/after-purchase';
 import { isOriginAllowed } from '../cors';
 import type { GroupCommitter } from '../ingest/group-commit';
 import type { DropCounts } from '../ingest/save-event-batch';
 import type { KeyResolver, ResolvedKey } from '../key-resolver';
 import { readJsonBody } from '../read-body';
 
-export type EventRouteDeps = { keys: KeyResolver; committer: GroupCommitter; ipHashSecret: string; logger: Logger };
+export type EventRouteDeps = {
+  keys: KeyResolver;
+  committer: GroupCommitter;
+  ipHashSecret: string;
+  logger: Logger;
+  /** Called after commit with the order ids of newly stored purchase events (starts their attribution). */
+  onPurchasesStored?: OnPurchasesStored;
+};
 
 type IngestSummary = {
   accepted: number;
@@ -82,6 +90,14 @@ async function ingest(ctx: Koa.Context, deps: EventRouteDeps, key: ResolvedKey, 
       if (outcome.suppressed.has(row.event_id)) drops.suppressed = (drops.suppressed ?? 0) + 1;
       else if (outcome.inserted.has(row.event_id)) summary.accepted += 1;
       else summary.duplicates += 1;
+    }
+    // Storefront purchases just committed: their orders' attribution starts (after the answer; never fails it).
+    if (deps.onPurchasesStored) {
+      const orderIds = rows.filter((r) => r.event_name === 'purchase' && outcome.inserted.has(r.event_id)).flatMap((r) => {
+        const id = r.properties.order_id;
+        return typeof id === 'string' || typeof id === 'number' ? [String(id)] : [];
+      });
+      if (orderIds.length > 0) deps.onPurchasesStored(key.companyId, orderIds);
     }
   } catch (error) {
     // The error middleware answers (503 + Retry-After when Postgres is unavailable); log the context here.

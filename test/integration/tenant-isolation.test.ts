@@ -77,6 +77,22 @@ const FIXTURES: Record<string, (tx: DatabaseTransactionConnection, companyId: st
   ad_spend: (tx, c) =>
     tx.query(sql.unsafe`INSERT INTO ad_spend (company_id, platform, account_id, day, level, campaign_id, ad_id, currency, spend_micros, spend_minor, impressions, clicks)
                         VALUES (${c}, 'google_ads', '1234567890', current_date, 'ad', '1', ${randomUUID()}, 'EUR', 1000000, 100, 10, 1)`),
+  // its own order first (tables are visited alphabetically: attribution_touches comes before orders)
+  attribution_touches: async (tx, c) => {
+    const orderId = randomUUID();
+    await insertOrder(tx, c, orderId);
+    await insertOrderAttribution(tx, c, orderId);
+    return tx.query(sql.unsafe`INSERT INTO attribution_touches (company_id, source, external_id, position, session_id, matched_by, started_at, channel,
+                                 touch_source, touch_medium, role, reason, credit_first_touch_minor, credit_last_touch_minor, credit_linear_minor,
+                                 credit_position_based_minor, credit_time_decay_minor)
+                               VALUES (${c}, 'woocommerce', ${orderId}, 1, 's-1', 'order_visitor', now(), 'Direct', '(direct)', '(none)', 'first_last',
+                                 'earliest_in_30d+latest_in_72h', 100, 100, 100, 100, 100)`);
+  },
+  order_attribution: async (tx, c) => {
+    const orderId = randomUUID();
+    await insertOrder(tx, c, orderId);
+    return insertOrderAttribution(tx, c, orderId);
+  },
   stack_checks: (tx, c) =>
     tx.query(sql.unsafe`INSERT INTO stack_checks (company_id, workflow_id, raw_event_count) VALUES (${c}, ${randomUUID()}, 0)`),
 };
@@ -84,6 +100,13 @@ const FIXTURES: Record<string, (tx: DatabaseTransactionConnection, companyId: st
 function insertOrder(tx: DatabaseTransactionConnection, companyId: string, externalId: string) {
   return tx.query(sql.unsafe`INSERT INTO orders (company_id, source, external_id, order_key, status, source_status, currency, total_minor, created_at)
                              VALUES (${companyId}, 'woocommerce', ${externalId}, ${externalId}, 'paid', 'processing', 'EUR', 100, now())`);
+}
+
+function insertOrderAttribution(tx: DatabaseTransactionConnection, companyId: string, externalId: string) {
+  return tx.query(sql.unsafe`INSERT INTO order_attribution (company_id, source, external_id, rule_version, last_touch_rule, purchased_at, currency, revenue_minor,
+                               order_updated_at, touch_count, first_touch_reason, last_touch_reason, path_digest)
+                             VALUES (${companyId}, 'woocommerce', ${externalId}, 'attribution-v1', 'last_non_direct', now(), 'EUR', 100, now(), 0,
+                               'no_session_in_30d', 'no_session_in_30d', 'x')`);
 }
 
 let db: TestDatabase;
