@@ -125,7 +125,7 @@ export async function startFakeGoogleAds(options: FakeGoogleAdsOptions): Promise
         const parsed = QUERY.exec(query);
         return parsed ? [{ customerId: path[2] ?? '', start: parsed[2] ?? '', end: parsed[3] ?? '', fields: (parsed[1] ?? '').split(',').map((f) => f.trim()) }] : [];
       }),
-    close: server.close,
+    close: () => server.close(),
   };
 }
 

@@ -104,7 +104,7 @@ export async function startFakeMeta(options: { accessToken?: string } = {}): Pro
     addRawRow: (accountId, day, row) => void raw.push({ accountId, day, row }),
     throttleNext: (times = 1) => failures.push({ kind: 'throttle' }, times),
     failNext: (status, times = 1) => failures.push({ kind: 'status', status }, times),
-    close: server.close,
+    close: () => server.close(),
   };
 }
 

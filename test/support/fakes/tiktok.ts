@@ -62,7 +62,7 @@ export async function startFakeTikTok(options: { accessToken?: string } = {}): P
     if (!Number.isInteger(page) || page < 1) return tiktokError(40002, 'page: Must be greater than or equal to 1.');
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) return tiktokError(40002, `page_size: Must be between 1 and ${MAX_PAGE_SIZE}.`);
 
-    const requested = metrics as string[];
+    const requested = metrics;
     const matching: unknown[] = [
       ...rows
         .filter((r) => r.advertiserId === q.advertiser_id && dayInRange(r.day, start, end))
@@ -91,7 +91,7 @@ export async function startFakeTikTok(options: { accessToken?: string } = {}): P
     addRawItem: (advertiserId, day, item) => void raw.push({ advertiserId, day, item }),
     rateLimitNext: (times = 1) => failures.push({ kind: 'rate' }, times),
     failNext: (status, times = 1) => failures.push({ kind: 'status', status }, times),
-    close: server.close,
+    close: () => server.close(),
   };
 }
 
