@@ -5,6 +5,7 @@
 //   tracking --company <id> [--enabled true|false] [--gpc-policy drop|anonymize] [--consent-mode opt-out|opt-in]
 //   integrations set <vendor> --company <id> [--json-file f | vendor flags]; integrations list|schedule
 //   import <vendor> --company <id> [--since 2026-01-01]
+//   attribution backfill --company <id> (--from <date> --to <date> | --pending | --order <source:id>); attribution explain --company <id> --order <source:id>
 //   fx load <csv> [--source ecb]; fx convert --amount 1999 --from USD --to EUR --day 2026-01-01
 import { Command } from 'commander';
 import { ZodError } from 'zod';
@@ -15,6 +16,7 @@ import { createDatabasePool, type DatabasePool } from '../lib/db/pool';
 import { withTenant } from '../lib/db/tenant';
 import { suppressionInputSchema } from '../lib/privacy/suppression-input';
 import { registerFxCommands } from './cli/fx';
+import { registerAttributionCommands } from './cli/attribution';
 import { registerImportCommand } from './cli/import';
 import { registerIntegrationCommands } from './cli/integrations';
 import { addSuppression, listSuppressions, removeSuppression, trackingSettingsPatchSchema, updateTrackingSettings } from '../lib/privacy/suppressions';
@@ -96,6 +98,7 @@ program
 
 registerIntegrationCommands(program);
 registerImportCommand(program);
+registerAttributionCommands(program);
 registerFxCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
