@@ -293,8 +293,12 @@ describe('the snippet in a real browser, against the collector and Postgres', ()
       return rows;
     });
     // The browser did send the email as typed (the collector hashes it): the leak check below means something.
-    const sentIdentify = shop.deliveries.flatMap((d) => d.events).find((e) => e.event_name === 'identify');
-    expect(sentIdentify).toMatchObject({ user_id: 'user-7', email: 'Shopper@Example.com' });
+    // Playwright reports a response after the collector committed it, so under load the rows can be in
+    // Postgres before the delivery is recorded here: wait for it too.
+    await eventually(async () => {
+      const sentIdentify = shop.deliveries.flatMap((d) => d.events).find((e) => e.event_name === 'identify');
+      expect(sentIdentify).toMatchObject({ user_id: 'user-7', email: 'Shopper@Example.com' });
+    });
 
     const visitor = (await shop.storage()).vid;
     expect(visitor).toBeTruthy();
