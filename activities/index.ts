@@ -4,6 +4,7 @@ import type { DatabasePool } from '../lib/db/pool';
 import type { Logger } from '../lib/logger';
 import { createAttributionActivities } from './attribution';
 import { createCommerceActivities } from './commerce';
+import { createRollupActivities } from './rollups';
 import { createStackCheckActivities } from './stack-check';
 
 export type ActivityDeps = {
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createStackCheckActivities(deps),
     ...createCommerceActivities(deps),
     ...createAttributionActivities(deps),
+    ...createRollupActivities(deps),
   };
 }
 

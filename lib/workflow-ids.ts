@@ -19,3 +19,14 @@ export const attributeOrdersWorkflowId = (companyId: string, from: string | null
 
 /** The sweep of one company's orders never attributed or changed since (after imports; `lux attribution backfill --pending`). */
 export const attributionSweepWorkflowId = (companyId: string): string => `attribution-sweep:${companyId}`;
+
+/** A daily rollup started by hand or by the CLI: `rollup:<company>:<last day computed>`. */
+export const dailyRollupWorkflowId = (companyId: string, day: string): string => `rollup:${companyId}:${day}`;
+
+/** The base id of the scheduled daily rollup; Temporal appends each run's scheduled time (`rollup:<company>-2026-…Z`). */
+export const scheduledRollupWorkflowId = (companyId: string): string => `rollup:${companyId}`;
+
+/** A recompute of company-local days from `from` to `to` (inclusive). */
+export const rollupBackfillWorkflowId = (companyId: string, from: string, to: string): string => `rollup-backfill:${companyId}:${from}:${to}`;
+
+export const rollupScheduleId = (companyId: string): string => `rollup-schedule:${companyId}`;

@@ -7,6 +7,7 @@
 //   import <vendor> --company <id> [--since 2026-01-01]
 //   attribution backfill --company <id> (--from <date> --to <date> | --pending | --order <source:id>); attribution explain --company <id> --order <source:id>
 //   fx load <csv> [--source ecb]; fx convert --amount 1999 --from USD --to EUR --day 2026-01-01
+//   rollup --company <id> [--from <date> --to <date>]; rollup schedule --company <id>
 import { Command } from 'commander';
 import { ZodError } from 'zod';
 import { loadMigrationConfigOrExit } from '../lib/config';
@@ -19,6 +20,7 @@ import { registerFxCommands } from './cli/fx';
 import { registerAttributionCommands } from './cli/attribution';
 import { registerImportCommand } from './cli/import';
 import { registerIntegrationCommands } from './cli/integrations';
+import { registerRollupCommands } from './cli/rollup';
 import { addSuppression, listSuppressions, removeSuppression, trackingSettingsPatchSchema, updateTrackingSettings } from '../lib/privacy/suppressions';
 
 const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -100,6 +102,7 @@ registerIntegrationCommands(program);
 registerImportCommand(program);
 registerAttributionCommands(program);
 registerFxCommands(program);
+registerRollupCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const message =

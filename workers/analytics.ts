@@ -1,5 +1,9 @@
-// Entrypoint: the analytics worker (attribution, rollups, alert evaluation, stack checks).
+// Entrypoint: the analytics worker (attribution, rollups, alert evaluation, stack checks). At start it
+// registers every company's daily rollup Schedule (idempotent: create or update).
 import { TASK_QUEUES } from '../lib/task-queues';
 import { runWorkerProcess } from './run-worker';
+import { ensureRollupSchedules } from './schedules';
 
-runWorkerProcess('worker-analytics', TASK_QUEUES.analytics);
+runWorkerProcess('worker-analytics', TASK_QUEUES.analytics, async ({ client, appPool, logger }) => {
+  await ensureRollupSchedules(client, appPool, logger);
+});

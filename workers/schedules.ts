@@ -1,9 +1,16 @@
-// Schedule registration: each connected vendor of each company is imported every hour, in the company's
-// time zone, by a Temporal Schedule (visible and pausable in the Temporal UI). Registering is idempotent:
-// an existing schedule is updated to the current definition instead of duplicated.
+// Schedule registration: each connected vendor of each company is imported every hour, and each company's
+// daily rollup runs at 04:15 (section below), in the company's time zone, by a Temporal Schedule (visible
+// and pausable in the Temporal UI). Registering is idempotent: an existing schedule is updated to the
+// current definition instead of duplicated.
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import { sql } from 'slonik';
+import { z } from 'zod';
+import type { DatabasePool } from '../lib/db/pool';
+import type { Logger } from '../lib/logger';
+import { DAILY_ROLLUP } from '../lib/metrics/definitions';
 import { TASK_QUEUES } from '../lib/task-queues';
-import { importScheduleId, importSourceWorkflowId } from '../lib/workflow-ids';
+import { importScheduleId, importSourceWorkflowId, rollupScheduleId, scheduledRollupWorkflowId } from '../lib/workflow-ids';
+import type { dailyRollupWorkflow } from '../workflows/daily-rollup';
 import type { importSourceWorkflow } from '../workflows/import-source';
 import { CompanyIdKey } from '../workflows/search-attributes';
 
@@ -39,4 +46,60 @@ export async function ensureImportSchedule(client: Client, input: { companyId: s
     await client.schedule.getHandle(options.scheduleId).update((previous) => ({ ...previous, spec: options.spec, action: options.action, policies: options.policies }));
     return 'updated';
   }
+}
+
+// section: daily rollups ----------------------------------------------------------------------------------------
+// One Schedule per company: dailyRollup at 04:15 company-local time (Temporal resolves the zone, DST
+// included). A run still going at the next fire is left alone (SKIP); after an outage, missed fires of
+// the last day are caught up (one run: each recomputes 3 days anyway), older ones are dropped.
+export function rollupScheduleOptions(input: { companyId: string; timeZone: string }): ScheduleOptions {
+  return {
+    scheduleId: rollupScheduleId(input.companyId),
+    spec: { calendars: [{ hour: DAILY_ROLLUP.hour, minute: DAILY_ROLLUP.minute }], timezone: input.timeZone },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'dailyRollupWorkflow',
+      workflowId: scheduledRollupWorkflowId(input.companyId),
+      taskQueue: TASK_QUEUES.analytics,
+      args: [{ companyId: input.companyId }] satisfies Parameters<typeof dailyRollupWorkflow>,
+      typedSearchAttributes: [{ key: CompanyIdKey, value: input.companyId }],
+    },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+    memo: { companyId: input.companyId, kind: 'daily-rollup' },
+  };
+}
+
+/** Creates the company's rollup schedule, or updates it to the current definition (idempotent). */
+export async function ensureRollupSchedule(client: Client, input: { companyId: string; timeZone: string }): Promise<'created' | 'updated'> {
+  const options = rollupScheduleOptions(input);
+  try {
+    await client.schedule.create(options);
+    return 'created';
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+    await client.schedule.getHandle(options.scheduleId).update((previous) => ({ ...previous, spec: options.spec, action: options.action, policies: options.policies }));
+    return 'updated';
+  }
+}
+
+const companyZoneRow = z.object({ company_id: z.string(), time_zone: z.string() });
+
+/**
+ * Every company's rollup schedule (the analytics worker calls this at start). Uses the app role: the
+ * list comes from list_company_time_zones() (SECURITY DEFINER, ids and zones only). A company whose
+ * schedule cannot be registered is logged and skipped, never stops the others or the worker.
+ */
+export async function ensureRollupSchedules(client: Client, pool: DatabasePool, logger: Logger): Promise<{ created: number; updated: number; failed: number }> {
+  const companies = await pool.any(sql.type(companyZoneRow)`SELECT company_id, time_zone FROM list_company_time_zones()`);
+  const counts = { created: 0, updated: 0, failed: 0 };
+  for (const c of companies) {
+    try {
+      counts[await ensureRollupSchedule(client, { companyId: c.company_id, timeZone: c.time_zone })] += 1;
+    } catch (error) {
+      counts.failed += 1;
+      logger.error({ company_id: c.company_id, err: error }, 'rollup schedule registration failed');
+    }
+  }
+  logger.info(counts, 'rollup schedules registered');
+  return counts;
 }

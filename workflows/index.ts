@@ -5,3 +5,5 @@ export { importSourceWorkflow } from './import-source';
 export { importStreamWorkflow } from './import-stream';
 export { processWebhookWorkflow } from './process-webhook';
 export { stackCheckWorkflow } from './stack-check';
+export { dailyRollupWorkflow } from './daily-rollup';
+export { rollupBackfillWorkflow } from './rollup-backfill';

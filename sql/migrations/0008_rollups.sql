@@ -543,6 +543,16 @@ $$;
 REVOKE ALL ON FUNCTION rollup_company_day(uuid, date, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION rollup_company_day(uuid, date, text) TO lux_app;
 
+-- section: schedule registration ----------------------------------------------------------------------------
+-- The analytics worker registers one rollup Schedule per company at start, before any tenant is known:
+-- like resolve_site_key (0001), a SECURITY DEFINER function is the one way round RLS, and it returns
+-- only what a schedule needs (the id and time zone), nothing of a company's data.
+CREATE FUNCTION list_company_time_zones() RETURNS TABLE (company_id uuid, time_zone text)
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+  AS $$ SELECT c.company_id, c.time_zone FROM companies c ORDER BY c.company_id $$;
+REVOKE ALL ON FUNCTION list_company_time_zones() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION list_company_time_zones() TO lux_app;
+
 -- section: metric views (what dashboards read) ---------------------------------------------------------------
 -- Ratios are computed from summed components (sum(spend) / sum(new customers)), never averaged.
 -- Per channel and day: revenue by channel, CAC (first touch), ROAS (last touch by default, first touch too).
@@ -684,6 +694,7 @@ GRANT SELECT ON stg_sessions, stg_orders, v_channel_daily, v_metrics_daily, v_fu
 
 -- Down Migration
 DROP VIEW IF EXISTS v_mrr_daily, v_ltv_daily, v_cohorts_monthly, v_time_to_conversion_daily, v_funnel_daily, v_metrics_daily, v_channel_daily;
+DROP FUNCTION IF EXISTS list_company_time_zones();
 DROP FUNCTION IF EXISTS rollup_company_day(uuid, date, text);
 DROP TABLE IF EXISTS rollup_runs, agg_daily_mrr, agg_daily_cohort_revenue, agg_daily_revenue, agg_daily_time_to_conversion, agg_daily_funnel,
   agg_daily_traffic, agg_daily_acquisition;
