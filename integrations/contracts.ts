@@ -40,6 +40,18 @@ export type ImportPage<C> = {
 
 export type WebhookHeaders = Record<string, string | string[] | undefined>;
 
+/** What the collector knows about the request beyond headers and body (Twilio signs the full URL). */
+export type WebhookRequest = {
+  /** The URL the vendor requested, as the vendor saw it (scheme, host, path and query). */
+  url: string;
+};
+
+/** What the processing activity knows about a stored delivery beyond its body. */
+export type StoredWebhookMeta = {
+  /** When the delivery reached the collector (ISO 8601): the event time of payloads that carry none (Twilio). */
+  receivedAt: string;
+};
+
 /** What a verified webhook delivery carries into storage and the processing workflow. */
 export type VerifiedWebhook = {
   /** e.g. order.updated, charge.refunded, orders/create, ContactCreate */

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { IMPORT_STREAMS, type ImportSource } from '../lib/commerce/import-streams';
 import type { NormaliseResult } from '../lib/commerce/records';
 import type { IntegrationSource } from '../lib/credentials/store';
-import type { ImportPage, ImportStream, WebhookHeaders, WebhookVerification } from './contracts';
+import type { ImportPage, ImportStream, StoredWebhookMeta, WebhookHeaders, WebhookRequest, WebhookVerification } from './contracts';
 import { goHighLevelCredentialsSchema, normaliseGoHighLevelWebhook, verifyGoHighLevelWebhook } from './gohighlevel';
 import { createShopifyOrdersStream, normaliseShopifyWebhook, shopifyCredentialsSchema, verifyShopifyWebhook } from './shopify';
 import { callStripe, createStripeClient, createStripeStreams, normaliseStripeEvent, prepareStripeEvent, stripeCredentialsSchema, verifyStripeWebhook } from './stripe';
@@ -13,6 +13,8 @@ import { createWooCommerceOrdersStream, normaliseWooCommerceWebhook, verifyWooCo
 import { createGoogleAdsSpendStream, googleAdsCredentialsSchema } from './google-ads';
 import { createMetaSpendStream, metaCredentialsSchema } from './meta';
 import { createTikTokSpendStream, tiktokCredentialsSchema } from './tiktok';
+import { mailgunCredentialsSchema, normaliseMailgunWebhook, verifyMailgunWebhook } from './mailgun';
+import { normaliseTwilioWebhook, parseTwilioForm, twilioCredentialsSchema, verifyTwilioWebhook } from './twilio';
 
 /**
  * An import stream whose cursor type is checked at run time instead of compile time: the cursor comes
@@ -46,9 +48,21 @@ export function withStoredCursor<C>(stream: ImportStream<C>): StoredCursorStream
 export type Integration = {
   source: IntegrationSource;
   credentialsSchema: z.ZodTypeAny;
-  verifyWebhook(rawBody: Buffer, headers: WebhookHeaders, credentials: unknown): WebhookVerification;
-  /** `credentials`: the company's, for vendors whose payloads need them to be read (GoHighLevel's currency). */
-  normaliseWebhook(topic: string, payload: unknown, credentials: unknown): NormaliseResult;
+  /** `request`: the URL as the vendor called it (Twilio signs it; the others ignore it). */
+  verifyWebhook(rawBody: Buffer, headers: WebhookHeaders, credentials: unknown, request: WebhookRequest): WebhookVerification;
+  /**
+   * `credentials`: the company's, for vendors whose payloads need them to be read (GoHighLevel's currency);
+   * `meta`: what is known of the stored delivery (its arrival time, for payloads without one: Twilio).
+   */
+  normaliseWebhook(topic: string, payload: unknown, credentials: unknown, meta: StoredWebhookMeta): NormaliseResult;
+  /** The stored body → payload. Default JSON; Twilio posts application/x-www-form-urlencoded. */
+  parseBody?(rawBody: Buffer): unknown;
+  /**
+   * A second delivery with the same dedupe key is refused (406) instead of acknowledged as a duplicate:
+   * Mailgun's key is the signature token, which must be usable once (a replayed signature could carry
+   * other event data; REFERENCE.md: "cache tokens to reject replays").
+   */
+  refuseRedelivery?: boolean;
   /**
    * Fetches what a webhook event does not carry before it is normalised (Stripe: an invoice's payments),
    * so the result does not depend on which way a record arrived. May call the vendor; errors are retried.
@@ -91,6 +105,27 @@ export const INTEGRATIONS: Record<IntegrationSource, Integration> = {
     normaliseWebhook: (topic, payload, c) => normaliseGoHighLevelWebhook(topic, payload, { currency: goHighLevelCredentialsSchema.parse(c).currency ?? null }),
     importStreams: () => [], // webhooks only
   },
+  mailgun: {
+    source: 'mailgun',
+    credentialsSchema: mailgunCredentialsSchema,
+    verifyWebhook: (raw, _headers, c) => verifyMailgunWebhook(raw, mailgunCredentialsSchema.parse(c).webhookSigningKey),
+    normaliseWebhook: (topic, payload) => normaliseMailgunWebhook(topic, payload),
+    refuseRedelivery: true,
+    importStreams: () => [], // webhooks only
+  },
+  twilio: {
+    source: 'twilio',
+    credentialsSchema: twilioCredentialsSchema,
+    verifyWebhook: (raw, headers, c, request) => {
+      const credentials = twilioCredentialsSchema.parse(c);
+      // Twilio signs the URL it called: behind a proxy that rewrites it, the configured public base URL wins.
+      const url = credentials.publicBaseUrl ? credentials.publicBaseUrl + pathAndQuery(request.url) : request.url;
+      return verifyTwilioWebhook(raw, headers, { authToken: credentials.authToken, url, accountSid: credentials.accountSid ?? null });
+    },
+    normaliseWebhook: (topic, payload, _c, meta) => normaliseTwilioWebhook(topic, payload, meta.receivedAt),
+    parseBody: (raw) => parseTwilioForm(raw),
+    importStreams: () => [], // webhooks only
+  },
   google_ads: {
     source: 'google_ads',
     credentialsSchema: googleAdsCredentialsSchema,
@@ -117,6 +152,11 @@ function importsOnly(source: IntegrationSource): Pick<Integration, 'verifyWebhoo
     verifyWebhook: () => ({ ok: false, reason: `${source} sends no webhooks to LUX: its data arrives by import (lux import ${source})` }),
     normaliseWebhook: (topic, payload) => ({ ok: false, rejected: { externalId: null, reason: `${source} has no webhook topics (got ${JSON.stringify(topic)})`, raw: payload } }),
   };
+}
+
+function pathAndQuery(url: string): string {
+  const parsed = new URL(url);
+  return parsed.pathname + parsed.search;
 }
 
 export function integrationFor(source: string): Integration | undefined {

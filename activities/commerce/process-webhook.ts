@@ -29,6 +29,7 @@ export type ProcessWebhookResult = {
 };
 
 const rawWebhookRow = z.object({
+  received_at: z.number(),
   source: z.string(),
   topic: z.string(),
   dedupe_key: z.string(),
@@ -59,7 +60,7 @@ async function processWebhookInTransaction(deps: Deps, input: ProcessWebhookInpu
   const { companyId, webhookId } = input;
   const loaded = await withTenant(deps.appPool, companyId, async (tx) => {
     const raw = await tx.maybeOne(sql.type(rawWebhookRow)`
-      SELECT source, topic, dedupe_key, key_id, body_iv, body_ciphertext, body_auth_tag FROM raw_webhooks
+      SELECT received_at, source, topic, dedupe_key, key_id, body_iv, body_ciphertext, body_auth_tag FROM raw_webhooks
       WHERE company_id = ${companyId} AND webhook_id = ${webhookId}`);
     if (!raw) throw new Error(`raw webhook ${webhookId} of company ${companyId} does not exist`);
     return { raw, done: await findOutcome(tx, companyId, webhookId) };
@@ -79,7 +80,7 @@ async function processWebhookInTransaction(deps: Deps, input: ProcessWebhookInpu
     let detail: string | null = null;
     let counts = emptyCounts();
     if (result.ok) {
-      counts = await saveCommerceRecords(tx, companyId, result.records);
+      counts = await saveCommerceRecords(tx, companyId, result.records, webhookId);
       outcome = result.records.length > 0 ? 'stored' : 'ignored';
       if (result.records.length === 0) detail = `topic ${raw.topic} carries no revenue record (kept raw only)`;
     } else {
@@ -117,13 +118,13 @@ async function interpret(deps: Deps, companyId: string, webhookId: number, raw: 
   );
   let payload: unknown;
   try {
-    payload = JSON.parse(body.toString('utf8'));
+    payload = integration.parseBody ? integration.parseBody(body) : JSON.parse(body.toString('utf8'));
   } catch {
-    return { ok: false, rejected: { externalId: null, reason: 'body is not JSON', raw: null } };
+    return { ok: false, rejected: { externalId: null, reason: integration.parseBody ? 'body cannot be read' : 'body is not JSON', raw: null } };
   }
   const credentials: unknown = await loadIntegrationCredentials(deps.appPool, key, companyId, integration.source, integration.credentialsSchema);
   const prepared = integration.prepareWebhook ? await integration.prepareWebhook(raw.topic, payload, credentials) : payload;
-  return integration.normaliseWebhook(raw.topic, prepared, credentials);
+  return integration.normaliseWebhook(raw.topic, prepared, credentials, { receivedAt: new Date(raw.received_at).toISOString() });
 }
 
 const pendingRow = z.object({ company_id: z.string(), webhook_id: z.coerce.number() });

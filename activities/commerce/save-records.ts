@@ -10,10 +10,12 @@ import { redactPersonalData } from '../../lib/privacy/redact';
 import type { CommerceRecord, Dispute, Lead, Order, Payment, RejectedRow, Refund, Subscription } from '../../lib/commerce/records';
 import type { AdSpendRow } from '../../lib/ads/records';
 import { saveAdSpendRows } from '../ads/save-ad-spend';
+import type { MessageEvent, MessageSend } from '../../lib/messages/records';
+import { saveMessageEvents, saveMessageSends } from '../messages/save-message-records';
 
-export type SaveCounts = { orders: number; refunds: number; payments: number; disputes: number; subscriptions: number; leads: number; adSpend: number; mergedProvisional: number; staleSkipped: number };
+export type SaveCounts = { orders: number; refunds: number; payments: number; disputes: number; subscriptions: number; leads: number; adSpend: number; mergedProvisional: number; staleSkipped: number; messageSends: number; messageEvents: number };
 
-export const emptyCounts = (): SaveCounts => ({ orders: 0, refunds: 0, payments: 0, disputes: 0, subscriptions: 0, leads: 0, adSpend: 0, mergedProvisional: 0, staleSkipped: 0 });
+export const emptyCounts = (): SaveCounts => ({ orders: 0, refunds: 0, payments: 0, disputes: 0, subscriptions: 0, leads: 0, adSpend: 0, mergedProvisional: 0, staleSkipped: 0, messageSends: 0, messageEvents: 0 });
 
 export function addCounts(a: SaveCounts, b: SaveCounts): SaveCounts {
   const sum = emptyCounts();
@@ -21,10 +23,14 @@ export function addCounts(a: SaveCounts, b: SaveCounts): SaveCounts {
   return sum;
 }
 
-export async function saveCommerceRecords(tx: TenantTransaction, companyId: string, records: CommerceRecord[]): Promise<SaveCounts> {
+/** `webhookId`: the raw webhook the records came from, kept on message events for the audit trail. */
+export async function saveCommerceRecords(tx: TenantTransaction, companyId: string, records: CommerceRecord[], webhookId: number | null = null): Promise<SaveCounts> {
   const counts = emptyCounts();
   // Ad spend comes in thousands of rows per page: stored in one multi-row upsert after the loop.
   const adSpend: AdSpendRow[] = [];
+  // Message sends and events likewise, sends first (an inbound reply is matched to a send).
+  const sends: MessageSend[] = [];
+  const messageEvents: MessageEvent[] = [];
   for (const record of records) {
     switch (record.kind) {
       case 'order': {
@@ -59,9 +65,17 @@ export async function saveCommerceRecords(tx: TenantTransaction, companyId: stri
       case 'ad_spend':
         adSpend.push(record.adSpend);
         break;
+      case 'message_send':
+        sends.push(record.send);
+        break;
+      case 'message_event':
+        messageEvents.push(record.event);
+        break;
     }
   }
   counts.adSpend += await saveAdSpendRows(tx, companyId, adSpend);
+  counts.messageSends += await saveMessageSends(tx, companyId, sends);
+  counts.messageEvents += await saveMessageEvents(tx, companyId, messageEvents, webhookId);
   return counts;
 }
 

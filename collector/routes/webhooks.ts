@@ -7,8 +7,6 @@
 // WooCommerce disable a webhook after a few failures and never retry); the import schedule's sweep
 // processes it later. If Postgres cannot be reached we answer 503 and the vendor retries.
 import Router from '@koa/router';
-import type Koa from 'koa';
-import getRawBody from 'raw-body';
 import { integrationFor } from '../../integrations/registry';
 import type { CredentialsKey } from '../../lib/credentials/cipher';
 import { CredentialsKeyError } from '../../lib/credentials/cipher';
@@ -16,6 +14,7 @@ import { CredentialsNotFoundError, loadIntegrationCredentials } from '../../lib/
 import type { DatabasePool } from '../../lib/db/pool';
 import type { Logger } from '../../lib/logger';
 import type { KeyResolver } from '../key-resolver';
+import { readRawBody, requireContentType, type ContentTypeRule } from '../read-body';
 import { saveRawWebhook } from '../webhooks/save-raw-webhook';
 import type { StartWebhookProcessing } from '../webhooks/start-processing';
 
@@ -30,15 +29,16 @@ export type WebhookRouteDeps = {
   startProcessing?: StartWebhookProcessing;
 };
 
-async function readRawBody(ctx: Koa.Context): Promise<Buffer> {
-  try {
-    return await getRawBody(ctx.req, { limit: WEBHOOK_BODY_LIMIT_BYTES, length: ctx.get('content-length') || undefined });
-  } catch (error) {
-    const e = error as { type?: string };
-    if (e.type === 'entity.too.large') ctx.throw(413, `webhook body is larger than ${WEBHOOK_BODY_LIMIT_BYTES} bytes`);
-    ctx.throw(400, 'could not read the webhook body');
-  }
-}
+/**
+ * What each vendor sends: JSON, except WooCommerce's unsigned creation ping and Twilio's status
+ * callbacks, which are form-encoded. A delivery without a Content-Type or with another one is refused
+ * (415) before anything is looked up.
+ */
+const WEBHOOK_CONTENT_TYPES: Record<string, ContentTypeRule> = {
+  woocommerce: { allowed: ['application/json', 'application/x-www-form-urlencoded'], allowMissing: false },
+  twilio: { allowed: ['application/x-www-form-urlencoded'], allowMissing: false },
+};
+const JSON_ONLY: ContentTypeRule = { allowed: ['application/json'], allowMissing: false };
 
 export function webhookRoutes(deps: WebhookRouteDeps): Router {
   const router = new Router({ prefix: '/webhooks' });
@@ -46,13 +46,14 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
   router.post('/:vendor/:siteKey', async (ctx) => {
     const vendor = ctx.params.vendor ?? '';
     const integration = integrationFor(vendor);
-    if (!integration) return ctx.throw(404, `unknown webhook vendor ${JSON.stringify(vendor.slice(0, 40))}: expected woocommerce, shopify, stripe or gohighlevel`);
+    if (!integration) return ctx.throw(404, `unknown webhook vendor ${JSON.stringify(vendor.slice(0, 40))}: expected woocommerce, shopify, stripe, gohighlevel, mailgun or twilio`);
+    requireContentType(ctx, WEBHOOK_CONTENT_TYPES[vendor] ?? JSON_ONLY);
     const site = await deps.keys.resolveSiteKey(ctx.params.siteKey ?? '');
     if (!site) return ctx.throw(401, 'unknown or revoked site key in the webhook URL');
     const companyId = site.companyId;
     const log = { company_id: companyId, vendor };
 
-    const rawBody = await readRawBody(ctx);
+    const rawBody = await readRawBody(ctx, { limitBytes: WEBHOOK_BODY_LIMIT_BYTES, what: 'webhook body' });
     if (!deps.credentialsKey) {
       deps.logger.error(log, 'webhook refused: LUX_CREDENTIALS_KEY is not set, so no webhook secret can be read');
       return ctx.throw(503, 'webhooks are not configured on this collector (LUX_CREDENTIALS_KEY missing)');
@@ -72,7 +73,8 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
       throw error;
     }
 
-    const verification = integration.verifyWebhook(rawBody, ctx.req.headers, credentials);
+    // ctx.origin follows X-Forwarded-Proto/Host only with TRUST_PROXY (app.proxy).
+    const verification = integration.verifyWebhook(rawBody, ctx.req.headers, credentials, { url: `${ctx.origin}${ctx.originalUrl}` });
     if (verification.ok === 'ping') {
       deps.logger.info(log, 'webhook creation ping answered');
       ctx.body = { ok: true, ping: true };
@@ -87,6 +89,12 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
     const webhook = verification.webhook;
     const saved = await saveRawWebhook(deps.appPool, deps.credentialsKey, companyId, integration.source, webhook, rawBody, ctx.req.headers);
     const logSaved = { ...log, webhook_id: saved.webhookId, topic: webhook.topic, duplicate: saved.duplicate };
+    if (saved.duplicate && integration.refuseRedelivery) {
+      // Mailgun: the dedupe key is the signature token, which is good for one delivery only. 406 tells
+      // Mailgun not to retry; the first delivery with this token is stored and processed.
+      deps.logger.warn(logSaved, 'webhook refused: signature token already used (replay)');
+      return ctx.throw(406, 'webhook signature token already used: replay refused, nothing stored');
+    }
     let workflowId: string | null = null;
     if (!saved.duplicate && deps.startProcessing) {
       try {

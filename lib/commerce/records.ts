@@ -9,6 +9,7 @@
 // - externalId is the vendor's stable id of the record; (company, source, externalId) is unique.
 import { z } from 'zod';
 import type { AdSpendRow } from '../ads/records';
+import type { MessageEvent, MessageSend } from '../messages/records';
 
 export const COMMERCE_SOURCES = ['woocommerce', 'shopify', 'stripe', 'storefront'] as const;
 export type CommerceSource = (typeof COMMERCE_SOURCES)[number];
@@ -160,7 +161,10 @@ export type CommerceRecord =
   | { kind: 'subscription'; subscription: Subscription }
   | { kind: 'lead'; lead: Lead }
   /** An ad platform's daily spend row (lib/ads/records.ts): imports go through the same machinery. */
-  | { kind: 'ad_spend'; adSpend: AdSpendRow };
+  | { kind: 'ad_spend'; adSpend: AdSpendRow }
+  /** Email/SMS sends and events (lib/messages/records.ts): Mailgun and Twilio webhooks use the same machinery. */
+  | { kind: 'message_send'; send: MessageSend }
+  | { kind: 'message_event'; event: MessageEvent };
 
 /**
  * A vendor row that could not be normalised. Recorded in rejected_rows with the reason, never

@@ -62,6 +62,12 @@ const FLAGS: Record<IntegrationSource, Array<{ flag: string; field: string; desc
     { flag: 'advertiser-ids', field: 'advertiserIds', description: 'advertiser accounts to import, comma-separated' },
     { flag: 'api-base-url', field: 'apiBaseUrl', description: 'override of https://business-api.tiktok.com (tests, proxies)' },
   ],
+  mailgun: [{ flag: 'webhook-signing-key', field: 'webhookSigningKey', description: 'HTTP webhook signing key (Mailgun: Sending → Webhooks)' }],
+  twilio: [
+    { flag: 'auth-token', field: 'authToken', description: 'the account Auth Token (signs X-Twilio-Signature)' },
+    { flag: 'account-sid', field: 'accountSid', description: 'account SID (AC…): refuse requests for other accounts' },
+    { flag: 'public-base-url', field: 'publicBaseUrl', description: "the collector's public URL as Twilio calls it (behind a rewriting proxy)" },
+  ],
 };
 
 const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
