@@ -9,6 +9,8 @@ import { attributionAfterPurchase, type StartOrderAttribution } from './attribut
 import { corsForIngest } from './cors';
 import { GroupCommitter, type GroupCommitOptions } from './ingest/group-commit';
 import { KeyResolver } from './key-resolver';
+import { createLimiters, ipRateLimit, type RateLimits } from './rate-limit';
+import { DEFAULT_BODY_TIMEOUT_MS } from './read-body';
 import { adminRoutes } from './routes/admin';
 import { eventRoutes } from './routes/events';
 import { snippetRoutes } from './routes/snippet';
@@ -30,6 +32,10 @@ export type CollectorDeps = {
   startWebhookProcessing?: StartWebhookProcessing;
   /** Starts an order's attribution after a storefront purchase; without it the pending sweep attributes it. */
   startOrderAttribution?: StartOrderAttribution;
+  /** Ingest rate limits per IP hash and per key (collector/rate-limit.ts); none: unlimited. */
+  rateLimits?: RateLimits;
+  /** How long a request body may take to arrive before 408 (slow senders); default 10 s. */
+  bodyTimeoutMs?: number;
 };
 
 export function createApp(deps: CollectorDeps): Koa {
@@ -41,7 +47,9 @@ export function createApp(deps: CollectorDeps): Koa {
   const onPurchasesStored = deps.startOrderAttribution
     ? attributionAfterPurchase({ appPool: deps.appPool, logger: deps.logger, start: deps.startOrderAttribution })
     : undefined;
-  const events = eventRoutes({ keys, committer, ipHashSecret: deps.ipHashSecret, logger: deps.logger, onPurchasesStored });
+  const limiters = createLimiters(deps.rateLimits);
+  const events = eventRoutes({ keys, committer, ipHashSecret: deps.ipHashSecret, logger: deps.logger, onPurchasesStored, siteKeyLimiter: limiters.siteKey });
+  const bodyTimeoutMs = deps.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
 
   // Liveness: the process answers.
   router.get('/healthz', (ctx) => {
@@ -62,12 +70,17 @@ export function createApp(deps: CollectorDeps): Koa {
   });
 
   app.use(errorMiddleware(deps.logger));
+  app.use(async function bodyReadDeadline(ctx, next) {
+    ctx.state.bodyTimeoutMs = bodyTimeoutMs;
+    await next();
+  });
   // CORS wraps the ingest paths only, so errors from them (401, 422, 503) are readable by the snippet.
   const ingestCors = corsForIngest();
   app.use(async function corsOnIngestPaths(ctx, next) {
     if (ctx.path === '/e' || ctx.path === '/e/batch') await ingestCors(ctx, next);
     else await next();
   });
+  app.use(ipRateLimit(limiters.ip, deps.ipHashSecret, deps.logger));
   app.use(events.routes());
   app.use(snippetRoutes().routes());
   app.use(webhookRoutes({ appPool: deps.appPool, keys, logger: deps.logger, credentialsKey: deps.credentialsKey, startProcessing: deps.startWebhookProcessing }).routes());

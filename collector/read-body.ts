@@ -1,18 +1,80 @@
-// Reads a request body as UTF-8 text with a hard size cap, whatever its Content-Type: sendBeacon posts
-// JSON as text/plain, and we parse JSON ourselves so the errors are ours (400 with a reason).
+// Reads a request body as UTF-8 text with a hard size cap and a read deadline: sendBeacon posts JSON as
+// text/plain, and we parse JSON ourselves so the errors are ours (400 with a reason).
+//   413: larger than the limit (by Content-Length at once, or while reading);
+//   415: a Content-Type we do not read (see INGEST_CONTENT_TYPES);
+//   408: the body did not arrive within the deadline (slow-loris style senders hold a socket open by
+//        trickling bytes; the connection is closed after the answer so it cannot be held any longer).
 import type Koa from 'koa';
 import getRawBody from 'raw-body';
 
-export async function readJsonBody(ctx: Koa.Context, limitBytes: number): Promise<unknown> {
-  let text: string;
-  try {
-    text = await getRawBody(ctx.req, { limit: limitBytes, encoding: 'utf8', length: ctx.get('content-length') || undefined });
-  } catch (error) {
-    const e = error as { type?: string; status?: number };
-    if (e.type === 'entity.too.large') ctx.throw(413, `request body is larger than ${limitBytes} bytes`);
-    if (e.type === 'request.aborted') ctx.throw(400, 'request aborted by the client');
-    ctx.throw(400, 'could not read the request body');
+/** How long a body may take to arrive, unless the app sets ctx.state.bodyTimeoutMs (COLLECTOR_BODY_TIMEOUT_MS). */
+export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
+
+/**
+ * The media types /e, /e/batch and /admin read: JSON, and text/plain from navigator.sendBeacon. A
+ * request without any Content-Type is read as text too (a bare fetch or beacon of a Blob without a
+ * type sends none); anything named otherwise (forms, multipart, XML, ...) is refused with 415.
+ */
+export const INGEST_CONTENT_TYPES = ['application/json', 'text/plain'] as const;
+
+export type ContentTypeRule = { allowed: readonly string[]; allowMissing: boolean };
+const INGEST_RULE: ContentTypeRule = { allowed: INGEST_CONTENT_TYPES, allowMissing: true };
+
+/** The media type without parameters, lower-cased; '' when absent. */
+export function mediaTypeOf(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+/** 415 unless the request's media type is one of rule.allowed (`application/*+json` counts as JSON). */
+export function requireContentType(ctx: Koa.Context, rule: ContentTypeRule): void {
+  const type = mediaTypeOf(ctx.get('content-type') || undefined);
+  if (type === '' && rule.allowMissing) return;
+  const json = /^application\/[a-z0-9.+-]+\+json$/.test(type) ? 'application/json' : type;
+  if (!rule.allowed.includes(json)) {
+    ctx.throw(415, `unsupported Content-Type ${JSON.stringify(type.slice(0, 80) || '(none)')}: expected ${rule.allowed.join(' or ')}`);
   }
+}
+
+export type ReadRawOptions = { limitBytes: number; encoding?: 'utf8'; what?: string };
+
+/** The raw body with the size cap and the read deadline applied; errors become 400/408/413. */
+export async function readRawBody(ctx: Koa.Context, options: ReadRawOptions & { encoding: 'utf8' }): Promise<string>;
+export async function readRawBody(ctx: Koa.Context, options: ReadRawOptions): Promise<Buffer>;
+export async function readRawBody(ctx: Koa.Context, options: ReadRawOptions): Promise<string | Buffer> {
+  const what = options.what ?? 'request body';
+  const timeoutMs = typeof ctx.state.bodyTimeoutMs === 'number' ? ctx.state.bodyTimeoutMs : DEFAULT_BODY_TIMEOUT_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('body read timed out'), { type: 'lux.body.timeout' })), timeoutMs);
+  });
+  try {
+    const read = getRawBody(ctx.req, { limit: options.limitBytes, length: ctx.get('content-length') || undefined, ...(options.encoding ? { encoding: options.encoding } : {}) });
+    read.catch(() => undefined); // after a timeout nobody awaits it any more
+    return await Promise.race([read, deadline]);
+  } catch (error) {
+    const e = error as { type?: string };
+    if (e.type === 'lux.body.timeout') {
+      // Stop reading, answer, and close: the sender's remaining bytes are never waited for.
+      ctx.req.unpipe();
+      ctx.req.pause();
+      ctx.set('Connection', 'close');
+      ctx.throw(408, `${what} did not arrive within ${timeoutMs} ms`);
+    }
+    if (e.type === 'entity.too.large') {
+      // Not worth reading the rest either: answer and close.
+      ctx.set('Connection', 'close');
+      ctx.throw(413, `${what} is larger than ${options.limitBytes} bytes`);
+    }
+    if (e.type === 'request.aborted') ctx.throw(400, 'request aborted by the client');
+    ctx.throw(400, `could not read the ${what}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function readJsonBody(ctx: Koa.Context, limitBytes: number, contentTypes: ContentTypeRule = INGEST_RULE): Promise<unknown> {
+  requireContentType(ctx, contentTypes);
+  const text = await readRawBody(ctx, { limitBytes, encoding: 'utf8' });
   if (text.trim() === '') ctx.throw(400, 'request body is empty: expected JSON');
   // Postgres text and jsonb cannot hold NUL characters; reject them here with a clear reason.
   if (text.includes('\u0000') || /\\u0000/i.test(text)) ctx.throw(400, 'request body contains NUL characters');

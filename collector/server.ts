@@ -19,6 +19,11 @@ async function main(): Promise<void> {
     logger,
     ipHashSecret: config.IP_HASH_SECRET,
     trustProxy: config.TRUST_PROXY,
+    bodyTimeoutMs: config.COLLECTOR_BODY_TIMEOUT_MS,
+    rateLimits: {
+      ip: { perSecond: config.RATE_LIMIT_IP_PER_SECOND, burst: config.RATE_LIMIT_IP_BURST },
+      siteKey: { perSecond: config.RATE_LIMIT_KEY_PER_SECOND, burst: config.RATE_LIMIT_KEY_BURST },
+    },
     credentialsKey: config.LUX_CREDENTIALS_KEY ? parseCredentialsKey(config.LUX_CREDENTIALS_KEY) : undefined,
     startWebhookProcessing,
     startOrderAttribution,

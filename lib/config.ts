@@ -20,6 +20,12 @@ const hostPort = z
   .string()
   .regex(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:7233');
 
+const rate = z.coerce
+  .number({ invalid_type_error: 'expected requests per second (0 turns the limit off)' })
+  .min(0, 'expected requests per second (0 turns the limit off)')
+  .max(1_000_000, 'expected at most 1000000 requests per second');
+const burst = z.coerce.number({ invalid_type_error: 'expected a whole number of requests' }).int('expected a whole number of requests').min(1, 'expected at least 1').max(10_000_000);
+
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -35,6 +41,17 @@ export const configSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).max(255).regex(/^[A-Za-z0-9._-]+$/, 'expected a namespace name').default('default'),
   COLLECTOR_HOST: z.string().min(1).default('127.0.0.1'),
   COLLECTOR_PORT: port.default(8080),
+  /** How long a request body may take to arrive before the collector answers 408 (slow senders). */
+  COLLECTOR_BODY_TIMEOUT_MS: z.coerce.number({ invalid_type_error: 'expected milliseconds' }).int('expected whole milliseconds').min(100, 'expected at least 100 ms').max(300_000, 'expected at most 300000 ms').default(10_000),
+  /**
+   * Ingest rate limits (POST /e, /e/batch), per collector process, token buckets: requests per second
+   * and burst, per client IP hash and per key (a company's site keys share one bucket, its secret keys
+   * another). 0 turns a limit off. One request costs one token whatever its number of events.
+   */
+  RATE_LIMIT_IP_PER_SECOND: rate.default(50),
+  RATE_LIMIT_IP_BURST: burst.default(200),
+  RATE_LIMIT_KEY_PER_SECOND: rate.default(500),
+  RATE_LIMIT_KEY_BURST: burst.default(2000),
   /** Behind a reverse proxy: take the client IP from X-Forwarded-For (only then). */
   TRUST_PROXY: z.enum(['true', 'false'], { message: 'expected true or false' }).default('false').transform((v) => v === 'true'),
   /** Public base URL of the collector, used in the snippet tag we print. */

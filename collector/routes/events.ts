@@ -12,6 +12,7 @@ import { isOriginAllowed } from '../cors';
 import type { GroupCommitter } from '../ingest/group-commit';
 import type { DropCounts } from '../ingest/save-event-batch';
 import type { KeyResolver, ResolvedKey } from '../key-resolver';
+import { refuseOverLimit, type TokenBucketLimiter } from '../rate-limit';
 import { readJsonBody } from '../read-body';
 
 export type EventRouteDeps = {
@@ -21,6 +22,8 @@ export type EventRouteDeps = {
   logger: Logger;
   /** Called after commit with the order ids of newly stored purchase events (starts their attribution). */
   onPurchasesStored?: OnPurchasesStored;
+  /** Requests per site key (or per secret key's company); none: unlimited. */
+  siteKeyLimiter?: TokenBucketLimiter;
 };
 
 type IngestSummary = {
@@ -30,6 +33,25 @@ type IngestSummary = {
   rejected: Array<{ index: number; errors: FieldError[] }>;
   visitorId?: string;
 };
+
+/**
+ * Authenticates, then takes one token from the key's bucket (one per request, not per event). Returns
+ * undefined when the key is over its limit and the 429 has been set.
+ */
+async function authenticateWithinLimit(ctx: Koa.Context, deps: EventRouteDeps, bodySiteKey: string | undefined): Promise<ResolvedKey | undefined> {
+  const key = await authenticate(ctx, deps.keys, bodySiteKey);
+  const limiter = deps.siteKeyLimiter;
+  if (limiter === undefined) return key;
+  // Site keys are public, but the bucket is named by company and kind so no key text is kept or logged.
+  const bucket = `${key.kind}:${key.companyId}`;
+  const taken = limiter.take(bucket);
+  if (taken.ok) return key;
+  if (limiter.shouldLog(bucket)) {
+    deps.logger.warn({ limit: 'site_key', company_id: key.companyId, key_kind: key.kind, rejected_total: limiter.rejected, path: ctx.path }, 'rate limit: requests refused for a key');
+  }
+  refuseOverLimit(ctx, 'site_key', taken.retryAfterSeconds);
+  return undefined;
+}
 
 /** Secret key (Authorization: Bearer lux_sk_…) → server source; otherwise the site key → browser. */
 async function authenticate(ctx: Koa.Context, keys: KeyResolver, bodySiteKey: string | undefined): Promise<ResolvedKey> {
@@ -121,7 +143,8 @@ export function eventRoutes(deps: EventRouteDeps): Router {
     const envelope = singleEnvelopeSchema.safeParse(body);
     if (!envelope.success) return ctx.throw(400, 'expected a JSON object');
     const { site_key: siteKey, ...event } = envelope.data;
-    const key = await authenticate(ctx, deps.keys, siteKey);
+    const key = await authenticateWithinLimit(ctx, deps, siteKey);
+    if (!key) return;
     const summary = await ingest(ctx, deps, key, [event]);
     if (summary.rejected.length > 0) {
       ctx.status = 422;
@@ -147,7 +170,8 @@ export function eventRoutes(deps: EventRouteDeps): Router {
       ctx.body = { error: 'invalid batch', errors };
       return;
     }
-    const key = await authenticate(ctx, deps.keys, envelope.data.site_key);
+    const key = await authenticateWithinLimit(ctx, deps, envelope.data.site_key);
+    if (!key) return;
     const summary = await ingest(ctx, deps, key, envelope.data.events);
     const allRejected = summary.rejected.length === envelope.data.events.length;
     ctx.status = allRejected ? 422 : 200;
