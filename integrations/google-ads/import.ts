@@ -68,7 +68,7 @@ export function createGoogleAdsSpendStream(credentials: GoogleAdsCredentials, op
 }
 
 /** An access token from the refresh token, fetched once and reused until a minute before it expires. */
-function googleAccessToken(credentials: GoogleAdsCredentials): () => Promise<string> {
+export function googleAccessToken(credentials: GoogleAdsCredentials): () => Promise<string> {
   let cached: { token: string; expiresAt: number } | null = null;
   return async () => {
     if (cached !== null && Date.now() < cached.expiresAt) return cached.token;
