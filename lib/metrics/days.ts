@@ -39,7 +39,9 @@ export function localDayStart(day: string, timeZone: string): Date {
   // Two passes settle the offset on either side of a transition (as PostgreSQL's AT TIME ZONE does).
   let instant = wall - offsetAt(wall, timeZone);
   instant = wall - offsetAt(instant, timeZone);
-  if (localDay(new Date(instant), timeZone) !== day) instant = wall - offsetAt(instant + 3_600_000 * 3, timeZone);
+  // Midnight skipped by a DST gap (America/Santiago): the day starts at the gap, i.e. 00:00 read with the
+  // offset in force before it, as PostgreSQL does.
+  if (localDay(new Date(instant), timeZone) !== day) instant = wall - offsetAt(instant - 3_600_000 * 3, timeZone);
   return new Date(instant);
 }
 

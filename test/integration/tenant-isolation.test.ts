@@ -95,6 +95,26 @@ const FIXTURES: Record<string, (tx: DatabaseTransactionConnection, companyId: st
   },
   stack_checks: (tx, c) =>
     tx.query(sql.unsafe`INSERT INTO stack_checks (company_id, workflow_id, raw_event_count) VALUES (${c}, ${randomUUID()}, 0)`),
+  // rollups (migration 0008)
+  agg_daily_acquisition: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO agg_daily_acquisition (company_id, day, channel, source, medium, campaign, sessions) VALUES (${c}, current_date, 'Direct', '(direct)', '(none)', ${randomUUID()}, 1)`),
+  agg_daily_traffic: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO agg_daily_traffic (company_id, day, sessions, visitors, qualified_sessions, page_views, events) VALUES (${c}, current_date, 1, 1, 0, 1, 1)`),
+  agg_daily_funnel: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO agg_daily_funnel (company_id, day, step_index, step, sessions) VALUES (${c}, current_date, 1, 'page_view', 1)`),
+  agg_daily_time_to_conversion: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO agg_daily_time_to_conversion (company_id, day, bucket, label, orders, total_seconds) VALUES (${c}, current_date, 1, '< 1 hour', 1, 60)`),
+  agg_daily_revenue: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO agg_daily_revenue (company_id, day, currency, orders, new_customers, gross_minor, refunds, refunded_minor, reporting_currency, fx_rate_missing)
+                        VALUES (${c}, current_date, 'EUR', 1, 1, 100, 0, 0, 'EUR', false)`),
+  agg_daily_cohort_revenue: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO agg_daily_cohort_revenue (company_id, day, first_order_day, customers, new_customers, second_order_customers, orders, revenue_minor, revenue_fx_missing)
+                        VALUES (${c}, current_date, current_date, 1, 1, 0, 1, 100, 0)`),
+  agg_daily_mrr: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO agg_daily_mrr (company_id, day, currency, active_subscriptions, new_subscriptions, churned_subscriptions, mrr_minor, reporting_currency, fx_rate_missing)
+                        VALUES (${c}, current_date, 'EUR', 1, 0, 0, 900, 'EUR', false)`),
+  rollup_runs: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO rollup_runs (company_id, day, duration_ms, rows_written, rows_total) VALUES (${c}, current_date, 1, '{}'::jsonb, 0)`),
 };
 
 function insertOrder(tx: DatabaseTransactionConnection, companyId: string, externalId: string) {
