@@ -4,6 +4,7 @@ import type { DatabasePool } from '../lib/db/pool';
 import type { Logger } from '../lib/logger';
 import { createAttributionActivities } from './attribution';
 import { createCommerceActivities } from './commerce';
+import { createForwardingActivities } from './forwarding';
 import { createRollupActivities } from './rollups';
 import { createStackCheckActivities } from './stack-check';
 
@@ -12,6 +13,8 @@ export type ActivityDeps = {
   logger: Logger;
   /** Decrypts integration credentials; without it, imports fail for good with a message naming LUX_CREDENTIALS_KEY. */
   credentialsKey?: CredentialsKey;
+  /** Timeout of one conversion-forwarding request to an ad platform (default 30 s). */
+  forwardingRequestTimeoutMs?: number;
 };
 
 export function createActivities(deps: ActivityDeps) {
@@ -19,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createStackCheckActivities(deps),
     ...createCommerceActivities(deps),
     ...createAttributionActivities(deps),
+    ...createForwardingActivities(deps),
     ...createRollupActivities(deps),
   };
 }

@@ -1,6 +1,7 @@
 // The workflow bundle's entry: every workflow the workers run.
 export { attributeOrderWorkflow } from './attribute-order';
 export { attributeOrdersWorkflow } from './attribute-orders';
+export { forwardConversionWorkflow } from './forward-conversion';
 export { importSourceWorkflow } from './import-source';
 export { importStreamWorkflow } from './import-stream';
 export { processWebhookWorkflow } from './process-webhook';

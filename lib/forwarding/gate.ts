@@ -46,6 +46,9 @@ export const GATE_REASONS = [
   'ads_consent_denied',
   'no_ads_consent',
   'no_identifier',
+  // recorded by prepareConversion, outside the per-destination gate:
+  'no_ad_platform_touch',
+  'sent_as_provisional_order',
 ] as const;
 export type GateReason = (typeof GATE_REASONS)[number];
 
