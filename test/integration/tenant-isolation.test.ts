@@ -77,6 +77,12 @@ const FIXTURES: Record<string, (tx: DatabaseTransactionConnection, companyId: st
   ad_spend: (tx, c) =>
     tx.query(sql.unsafe`INSERT INTO ad_spend (company_id, platform, account_id, day, level, campaign_id, ad_id, currency, spend_micros, spend_minor, impressions, clicks)
                         VALUES (${c}, 'google_ads', '1234567890', current_date, 'ad', '1', ${randomUUID()}, 'EUR', 1000000, 100, 10, 1)`),
+  conversion_forwarding_settings: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO conversion_forwarding_settings (company_id, destination, enabled, config)
+                        VALUES (${c}, 'meta', true, '{"pixelId": "123"}'::jsonb) ON CONFLICT DO NOTHING`),
+  conversion_outbox: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO conversion_outbox (company_id, source, external_id, destination, status, forward, reason)
+                        VALUES (${c}, 'woocommerce', ${randomUUID()}, 'none', 'skipped', false, 'no_ad_platform_touch')`),
   // its own order first (tables are visited alphabetically: attribution_touches comes before orders)
   attribution_touches: async (tx, c) => {
     const orderId = randomUUID();
