@@ -8,6 +8,7 @@
 //   attribution backfill --company <id> (--from <date> --to <date> | --pending | --order <source:id>); attribution explain --company <id> --order <source:id>
 //   fx load <csv> [--source ecb]; fx convert --amount 1999 --from USD --to EUR --day 2026-01-01
 //   rollup --company <id> [--from <date> --to <date>]; rollup schedule --company <id>
+//   experiments add|decide|list --company <id> … (scripts/cli/experiments.ts)
 import { Command } from 'commander';
 import { ZodError } from 'zod';
 import { loadMigrationConfigOrExit } from '../lib/config';
@@ -21,6 +22,7 @@ import { registerAttributionCommands } from './cli/attribution';
 import { registerImportCommand } from './cli/import';
 import { registerIntegrationCommands } from './cli/integrations';
 import { registerRollupCommands } from './cli/rollup';
+import { registerExperimentCommands } from './cli/experiments';
 import { addSuppression, listSuppressions, removeSuppression, trackingSettingsPatchSchema, updateTrackingSettings } from '../lib/privacy/suppressions';
 
 const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -103,6 +105,7 @@ registerImportCommand(program);
 registerAttributionCommands(program);
 registerFxCommands(program);
 registerRollupCommands(program);
+registerExperimentCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const message =

@@ -5,9 +5,10 @@
 // taken: USE_EXISTING / WorkflowExecutionAlreadyStarted); a start after it finished re-attributes, and
 // the activity's writes are idempotent, so a re-run with the same data changes nothing.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ParentClosePolicy, proxyActivities, startChild, upsertSearchAttributes, WorkflowIdReusePolicy } from '@temporalio/workflow';
+import { ParentClosePolicy, patched, proxyActivities, startChild, upsertSearchAttributes, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import type { AttributionActivities, AttributionCounts, OrderRef } from '../activities/attribution';
 import { attributeOrderWorkflowId, orderSearchId } from '../lib/workflow-ids';
+import { startConversionForwarding } from './forward-conversion';
 import { CompanyIdKey, OrderIdKey } from './search-attributes';
 
 const { attributeOrders } = proxyActivities<AttributionActivities>({
@@ -22,7 +23,13 @@ export async function attributeOrderWorkflow(input: AttributeOrderWorkflowInput)
     { key: CompanyIdKey, value: input.companyId },
     { key: OrderIdKey, value: orderSearchId(input.source, input.externalId) },
   ]);
-  return attributeOrders({ companyId: input.companyId, orders: [{ source: input.source, externalId: input.externalId }] });
+  const counts = await attributeOrders({ companyId: input.companyId, orders: [{ source: input.source, externalId: input.externalId }] });
+  // Conversion forwarding (docs/forwarding.md): once a counted order is attributed, start its
+  // forwardConversion run and do not wait for it (an abandoned child; ad platforms never slow attribution).
+  // Forwarding is off unless the company enabled it; the run records the decision either way.
+  // patched(): runs started before this change replay without the extra command.
+  if (patched('conversion-forwarding') && counts.ordersRead > 0) await startConversionForwarding(input.companyId, input.source, input.externalId);
+  return counts;
 }
 
 /**

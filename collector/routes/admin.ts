@@ -7,6 +7,7 @@ import type { DatabasePool } from '../../lib/db/pool';
 import { bodyFieldErrors } from '../../lib/ingest/event-schema';
 import type { Logger } from '../../lib/logger';
 import { suppressionInputSchema } from '../../lib/privacy/suppression-input';
+import { decideExperiment, experimentDecisionSchema, experimentInputSchema, ExperimentInputError, listExperiments, saveExperiment } from '../../lib/experiments/experiments';
 import { addSuppression, listSuppressions, removeSuppression, trackingSettingsPatchSchema, updateTrackingSettings } from '../../lib/privacy/suppressions';
 import type { KeyResolver } from '../key-resolver';
 import { readJsonBody } from '../read-body';
@@ -63,6 +64,36 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
     deps.keys.clear();
     deps.logger.info({ company_id: companyId, ...patch }, 'tracking settings changed');
     ctx.body = { ok: true, tracking_enabled: updated.tracking_enabled, settings: updated.settings };
+  });
+
+  // Experiments (the Ops velocity dashboard): record one (same name again updates it), decide it, list them.
+  router.get('/experiments', async (ctx) => {
+    const companyId = await requireAdmin(ctx, deps.keys);
+    ctx.body = { experiments: await withTenant(deps.appPool, companyId, (tx) => listExperiments(tx, companyId)) };
+  });
+
+  router.post('/experiments', async (ctx) => {
+    const companyId = await requireAdmin(ctx, deps.keys);
+    const input = await parseBody(ctx, experimentInputSchema);
+    const saved = await withTenant(deps.appPool, companyId, (tx) => saveExperiment(tx, companyId, input)).catch((error: unknown) => {
+      if (error instanceof ExperimentInputError) ctx.throw(422, error.message);
+      throw error;
+    });
+    deps.logger.info({ company_id: companyId, experiment_id: saved.experiment.experiment_id, created: saved.created }, 'experiment recorded');
+    ctx.status = saved.created ? 201 : 200;
+    ctx.body = { ok: true, ...saved };
+  });
+
+  router.post('/experiments/:experiment/decision', async (ctx) => {
+    const companyId = await requireAdmin(ctx, deps.keys);
+    const decision = await parseBody(ctx, experimentDecisionSchema);
+    const experiment = await withTenant(deps.appPool, companyId, (tx) => decideExperiment(tx, companyId, ctx.params.experiment ?? '', decision)).catch((error: unknown) => {
+      if (error instanceof ExperimentInputError) ctx.throw(422, error.message);
+      throw error;
+    });
+    if (!experiment) return ctx.throw(404, 'no experiment with this id or name');
+    deps.logger.info({ company_id: companyId, experiment_id: experiment.experiment_id, outcome: decision.outcome }, 'experiment decided');
+    ctx.body = { ok: true, experiment };
   });
 
   return router;

@@ -121,6 +121,8 @@ const FIXTURES: Record<string, (tx: DatabaseTransactionConnection, companyId: st
                         VALUES (${c}, current_date, 'EUR', 1, 0, 0, 900, 'EUR', false)`),
   rollup_runs: (tx, c) =>
     tx.query(sql.unsafe`INSERT INTO rollup_runs (company_id, day, duration_ms, rows_written, rows_total) VALUES (${c}, current_date, 1, '{}'::jsonb, 0)`),
+  experiments: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO experiments (company_id, name, launched_on) VALUES (${c}, ${`test ${randomUUID()}`}, current_date)`),
 };
 
 function insertOrder(tx: DatabaseTransactionConnection, companyId: string, externalId: string) {
