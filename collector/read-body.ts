@@ -72,12 +72,39 @@ export async function readRawBody(ctx: Koa.Context, options: ReadRawOptions): Pr
   }
 }
 
+/**
+ * JSON nested deeper than this is refused (400) before anything walks it: JSON.parse copes with any
+ * depth, but JSON.stringify, zod and the vendors' verifiers recurse and overflow the stack near 10,000
+ * levels (a 500 found by test/integration/fuzz-collector.test.ts). Real payloads stay under 10.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** True when the JSON text nests arrays/objects deeper than max (brackets inside strings do not count). */
+export function jsonNestsDeeperThan(text: string | Buffer, max: number): boolean {
+  const at = typeof text === 'string' ? (i: number) => text.charCodeAt(i) : (i: number) => text[i]!;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = at(i);
+    if (inString) {
+      if (c === 0x5c) i += 1; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      depth += 1;
+      if (depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth -= 1;
+  }
+  return false;
+}
+
 export async function readJsonBody(ctx: Koa.Context, limitBytes: number, contentTypes: ContentTypeRule = INGEST_RULE): Promise<unknown> {
   requireContentType(ctx, contentTypes);
   const text = await readRawBody(ctx, { limitBytes, encoding: 'utf8' });
   if (text.trim() === '') ctx.throw(400, 'request body is empty: expected JSON');
   // Postgres text and jsonb cannot hold NUL characters; reject them here with a clear reason.
   if (text.includes('\u0000') || /\\u0000/i.test(text)) ctx.throw(400, 'request body contains NUL characters');
+  if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) ctx.throw(400, `JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
   try {
     return JSON.parse(text) as unknown;
   } catch {

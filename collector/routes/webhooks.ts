@@ -14,12 +14,15 @@ import { CredentialsNotFoundError, loadIntegrationCredentials } from '../../lib/
 import type { DatabasePool } from '../../lib/db/pool';
 import type { Logger } from '../../lib/logger';
 import type { KeyResolver } from '../key-resolver';
-import { readRawBody, requireContentType, type ContentTypeRule } from '../read-body';
+import { jsonNestsDeeperThan, mediaTypeOf, readRawBody, requireContentType, type ContentTypeRule } from '../read-body';
 import { saveRawWebhook } from '../webhooks/save-raw-webhook';
 import type { StartWebhookProcessing } from '../webhooks/start-processing';
 
 /** Shopify and WooCommerce orders with many lines run to a few hundred kB; 5 MB leaves room. */
 export const WEBHOOK_BODY_LIMIT_BYTES = 5 * 1024 * 1024;
+
+/** Vendor order payloads nest about 6 levels; anything near the verifiers' stack limit is refused unread. */
+const MAX_WEBHOOK_JSON_DEPTH = 128;
 
 export type WebhookRouteDeps = {
   appPool: DatabasePool;
@@ -54,6 +57,9 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
     const log = { company_id: companyId, vendor };
 
     const rawBody = await readRawBody(ctx, { limitBytes: WEBHOOK_BODY_LIMIT_BYTES, what: 'webhook body' });
+    if (mediaTypeOf(ctx.get('content-type')) !== 'application/x-www-form-urlencoded' && jsonNestsDeeperThan(rawBody, MAX_WEBHOOK_JSON_DEPTH)) {
+      return ctx.throw(400, `webhook body nests JSON deeper than ${MAX_WEBHOOK_JSON_DEPTH} levels: nothing was stored`);
+    }
     if (!deps.credentialsKey) {
       deps.logger.error(log, 'webhook refused: LUX_CREDENTIALS_KEY is not set, so no webhook secret can be read');
       return ctx.throw(503, 'webhooks are not configured on this collector (LUX_CREDENTIALS_KEY missing)');

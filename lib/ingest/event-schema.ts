@@ -19,8 +19,13 @@ const timestamp = z.union([
   z.number().int().positive(),
 ]);
 
+/**
+ * A JSON object, kept as the very object JSON.parse made: z.record would copy it key by key with
+ * assignment, and assigning a "__proto__" key sets the copy's prototype instead, silently losing the
+ * key (found by test/integration/fuzz-collector.test.ts). Own "__proto__"/"constructor" keys are data.
+ */
 const properties = z
-  .record(z.unknown())
+  .custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), { message: 'expected an object' })
   .refine((value) => Buffer.byteLength(JSON.stringify(value), 'utf8') <= LIMITS.propertiesBytes, {
     message: `must serialise to at most ${LIMITS.propertiesBytes} bytes of JSON`,
   });

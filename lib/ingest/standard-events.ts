@@ -61,6 +61,9 @@ export type PropertiesCheck = { ok: true; properties: Record<string, unknown> } 
 export function checkStandardProperties(eventName: string, properties: Record<string, unknown> | undefined): PropertiesCheck {
   if (!isStandardEvent(eventName)) return { ok: true, properties: properties ?? {} };
   const parsed = STANDARD_EVENT_SCHEMAS[eventName].safeParse(properties ?? {});
-  if (parsed.success) return { ok: true, properties: parsed.data };
+  // zod copies passthrough keys by assignment, which drops an own "__proto__" key (it sets the copy's
+  // prototype instead): start from the sender's own keys (spread defines them as data) and lay the
+  // validated, normalised fields over them.
+  if (parsed.success) return { ok: true, properties: { ...properties, ...parsed.data } };
   return { ok: false, errors: fieldErrors(parsed.error, { prefix: ['properties'] }) };
 }
