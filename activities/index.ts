@@ -5,6 +5,7 @@ import type { Logger } from '../lib/logger';
 import { createAttributionActivities } from './attribution';
 import { createCommerceActivities } from './commerce';
 import { createForwardingActivities } from './forwarding';
+import { createMessageActivities } from './messages';
 import { createRollupActivities } from './rollups';
 import { createStackCheckActivities } from './stack-check';
 
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAttributionActivities(deps),
     ...createForwardingActivities(deps),
     ...createRollupActivities(deps),
+    ...createMessageActivities(deps),
   };
 }
 

@@ -12,6 +12,7 @@ import { KeyResolver } from './key-resolver';
 import { createLimiters, ipRateLimit, type RateLimits } from './rate-limit';
 import { DEFAULT_BODY_TIMEOUT_MS } from './read-body';
 import { adminRoutes } from './routes/admin';
+import { messageRoutes } from './routes/messages';
 import { eventRoutes } from './routes/events';
 import { snippetRoutes } from './routes/snippet';
 import { webhookRoutes } from './routes/webhooks';
@@ -36,6 +37,10 @@ export type CollectorDeps = {
   rateLimits?: RateLimits;
   /** How long a request body may take to arrive before 408 (slow senders); default 10 s. */
   bodyTimeoutMs?: number;
+  /** MESSAGE_LINK_SECRET: signs the open pixel, click and short-link tokens (/m/...); without it they answer 503. */
+  messageLinkSecret?: string;
+  /** PUBLIC_COLLECTOR_URL: base of the tracked URLs the send log hands out (default: the request's origin). */
+  publicUrl?: string;
 };
 
 export function createApp(deps: CollectorDeps): Koa {
@@ -85,6 +90,7 @@ export function createApp(deps: CollectorDeps): Koa {
   app.use(snippetRoutes().routes());
   app.use(webhookRoutes({ appPool: deps.appPool, keys, logger: deps.logger, credentialsKey: deps.credentialsKey, startProcessing: deps.startWebhookProcessing }).routes());
   app.use(adminRoutes({ appPool: deps.appPool, keys, logger: deps.logger }).routes());
+  app.use(messageRoutes({ appPool: deps.appPool, keys, logger: deps.logger, messageLinkSecret: deps.messageLinkSecret, publicUrl: deps.publicUrl }).routes());
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.on('error', (error: unknown) => deps.logger.error({ err: error }, 'unhandled collector error'));

@@ -18,6 +18,8 @@ async function main(): Promise<void> {
     appPool,
     logger,
     ipHashSecret: config.IP_HASH_SECRET,
+    messageLinkSecret: config.MESSAGE_LINK_SECRET,
+    publicUrl: config.PUBLIC_COLLECTOR_URL,
     trustProxy: config.TRUST_PROXY,
     bodyTimeoutMs: config.COLLECTOR_BODY_TIMEOUT_MS,
     rateLimits: {

@@ -61,6 +61,12 @@ export const configSchema = z.object({
     .string({ required_error: 'is required: a random secret of at least 32 characters (e.g. `openssl rand -hex 32`)' })
     .min(32, 'expected at least 32 characters of random secret (e.g. `openssl rand -hex 32`)'),
   /**
+   * HMAC-SHA256 key of the first-party message tracking tokens (open pixel, click redirect, SMS short
+   * links; lib/messages/tokens.ts). Optional: without it the collector's /m/ endpoints answer 503.
+   * Rotating it invalidates every link already sent.
+   */
+  MESSAGE_LINK_SECRET: z.string().min(32, 'expected at least 32 characters of random secret (e.g. `openssl rand -hex 32`)').optional(),
+  /**
    * AES-256-GCM key for integration credentials at rest (32 bytes, hex or base64; `openssl rand -hex 32`).
    * Optional here because only the collector's webhook endpoints, the import workers and `lux integrations`
    * need it; they fail with a message naming this variable when it is missing (lib/credentials/cipher.ts).

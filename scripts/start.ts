@@ -31,6 +31,7 @@ const secretsSchema = z.object({
   appDbPassword: z.string().min(16),
   // Added after the first release: generated into an existing secrets.json when missing.
   credentialsKey: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  messageLinkSecret: z.string().min(32).optional(),
 });
 type LocalSecrets = Required<z.infer<typeof secretsSchema>>;
 
@@ -42,8 +43,9 @@ async function loadOrCreateLocalSecrets(): Promise<LocalSecrets> {
     ipHashSecret: stored?.ipHashSecret ?? randomBytes(32).toString('hex'),
     appDbPassword: stored?.appDbPassword ?? randomBytes(18).toString('base64url'),
     credentialsKey: stored?.credentialsKey ?? randomBytes(32).toString('hex'),
+    messageLinkSecret: stored?.messageLinkSecret ?? randomBytes(32).toString('hex'),
   };
-  if (!stored || stored.credentialsKey === undefined) {
+  if (!stored || stored.credentialsKey === undefined || stored.messageLinkSecret === undefined) {
     await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
     await chmod(file, 0o600);
   }
@@ -168,6 +170,7 @@ async function main(): Promise<void> {
       TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS ?? temporal?.address,
       IP_HASH_SECRET: process.env.IP_HASH_SECRET ?? secrets.ipHashSecret,
       LUX_CREDENTIALS_KEY: process.env.LUX_CREDENTIALS_KEY ?? secrets.credentialsKey,
+      MESSAGE_LINK_SECRET: process.env.MESSAGE_LINK_SECRET ?? secrets.messageLinkSecret,
     };
     const config: Config = loadConfig(serviceEnv);
 

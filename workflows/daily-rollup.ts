@@ -4,6 +4,7 @@
 // rollup kind, each idempotent (delete the day + set-based insert, one transaction) and returning the
 // rows it wrote. Then, the extension point for alert evaluation.
 import { ParentClosePolicy, proxyActivities, startChild, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { MessageActivities } from '../activities/messages';
 import type { RollupActivities, RollupDayInput, RollupDayResult } from '../activities/rollups';
 import { recentLocalDays } from '../lib/metrics/days';
 import { DAILY_ROLLUP } from '../lib/metrics/definitions';
@@ -11,6 +12,11 @@ import { CompanyIdKey } from './search-attributes';
 
 const { rollupCompanyDay } = proxyActivities<RollupActivities>({
   // one company-day of 1M events takes seconds (bench/rollups); minutes leave room for a busy database
+  startToCloseTimeout: '15 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
+});
+// email/SMS and creative rollups of a day (activities/messages): set-based too, the same profile
+const { rollupMessagesDay, rollupCreativesDay } = proxyActivities<MessageActivities>({
   startToCloseTimeout: '15 minutes',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
 });
@@ -26,6 +32,8 @@ const { getRollupCompany } = proxyActivities<RollupActivities>({
  */
 export const DAY_ROLLUPS: ReadonlyArray<{ name: string; run: (input: RollupDayInput) => Promise<RollupDayResult> }> = [
   { name: 'core', run: (input) => rollupCompanyDay(input) },
+  { name: 'messages', run: (input) => rollupMessagesDay(input) },
+  { name: 'creatives', run: (input) => rollupCreativesDay(input) },
 ];
 
 /** Runs every per-day rollup of one day; the results, one per rollup kind. */
