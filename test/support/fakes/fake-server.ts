@@ -13,7 +13,8 @@ export type RecordedRequest = {
   body: string;
 };
 
-export type Reply = { status: number; body: unknown; headers?: Record<string, string> };
+/** `delayMs`: answer only after this long (a vendor that received the request but answers too late: a client timeout). */
+export type Reply = { status: number; body: unknown; headers?: Record<string, string>; delayMs?: number };
 
 export type FakeServer = { url: string; requests: RecordedRequest[]; close(): Promise<void> };
 
@@ -35,9 +36,19 @@ export async function startFakeServer(handle: (request: RecordedRequest, baseUrl
       } catch (error) {
         reply = { status: 500, body: { fakeError: String(error) } };
       }
-      const text = JSON.stringify(reply.body);
-      res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...reply.headers });
-      res.end(text);
+      const send = (): void => {
+        if (res.destroyed) return;
+        if (reply.status === 204) {
+          res.writeHead(204, { ...reply.headers });
+          res.end();
+          return;
+        }
+        const text = JSON.stringify(reply.body);
+        res.writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...reply.headers });
+        res.end(text);
+      };
+      if (reply.delayMs !== undefined && reply.delayMs > 0) setTimeout(send, reply.delayMs).unref();
+      else send();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

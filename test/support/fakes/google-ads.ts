@@ -6,6 +6,12 @@
 //   REST JSON: camelCase fields, int64 as strings, only the selected fields, zero metrics left out.
 // - errors are google.rpc.Status bodies ({error: {code, message, status, details}}); a quota failure is
 //   429 RESOURCE_EXHAUSTED with a GoogleAdsFailure carrying quotaErrorDetails.retryDelay.
+// - POST /v{N}/customers/{cid}:uploadClickConversions {conversions, partialFailure} (same auth): partialFailure
+//   must be true; each conversion needs exactly one of gclid/gbraid/wbraid, a conversionAction of that
+//   customer, conversionDateTime "yyyy-mm-dd hh:mm:ss+hh:mm" and lower-case SHA-256 hex hashedEmail values.
+//   A refused conversion is a partial failure (HTTP 200, partialFailureError with a GoogleAdsFailure naming
+//   conversions[i], an empty result); a conversion already uploaded (same click id, action and time) is
+//   refused as CLICK_CONVERSION_ALREADY_EXISTS, so a retry never counts twice.
 // The query parser understands the one query shape we send (SELECT ... FROM ad_group_ad WHERE
 // segments.date BETWEEN 'a' AND 'b') and refuses anything else with a QueryError, as Google would.
 import { randomBytes } from 'node:crypto';
@@ -43,10 +49,20 @@ export type FakeGoogleAds = {
   failNext(status: number, options?: { retryDelaySeconds?: number; times?: number }): void;
   /** The searchStream calls received, with their parsed date ranges. */
   searches(): Array<{ customerId: string; start: string; end: string; fields: string[] }>;
+  /** Conversions Google kept (each once, however often it was uploaded). */
+  conversions: Array<Record<string, unknown>>;
+  /** The uploadClickConversions requests received, exactly as sent. */
+  uploads(): RecordedRequest[];
+  /** Click ids Google cannot decode: refused as a partial failure (UNPARSEABLE_GCLID). */
+  rejectClickIds: Set<string>;
+  /** The next upload is kept but answered only after `ms` (our request times out; Google has it). */
+  delayNextUpload(ms: number): void;
   close(): Promise<void>;
 };
 
 const SEARCH_PATH = /^\/(v\d+)\/customers\/(\d{10})\/googleAds:searchStream$/;
+const UPLOAD_PATH = /^\/(v\d+)\/customers\/(\d{10}):uploadClickConversions$/;
+const CONVERSION_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/;
 const QUERY = /^SELECT (.+) FROM ad_group_ad WHERE segments\.date BETWEEN '(\d{4}-\d{2}-\d{2})' AND '(\d{4}-\d{2}-\d{2})'$/;
 const SELECTABLE = new Set([
   'customer.id', 'customer.currency_code', 'customer.time_zone', 'campaign.id', 'campaign.name', 'ad_group.id', 'ad_group.name',
@@ -60,8 +76,55 @@ export async function startFakeGoogleAds(options: FakeGoogleAdsOptions): Promise
   const tokens = new Set<string>();
   const batchSize = options.batchSize ?? 10_000;
 
+  const conversions: Array<Record<string, unknown>> = [];
+  const rejectClickIds = new Set<string>();
+  const delays: number[] = [];
+
+  const upload = (request: RecordedRequest, customerId: string): Reply => {
+    const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '');
+    if (!bearer || !tokens.has(bearer[1] ?? '')) return googleError(401, 'UNAUTHENTICATED', 'Request is missing required authentication credential.', { authenticationError: 'AUTHENTICATION_ERROR' });
+    if (request.headers['developer-token'] !== options.developerToken) return googleError(401, 'UNAUTHENTICATED', 'The developer token is not valid.', { authenticationError: 'DEVELOPER_TOKEN_INVALID' });
+    let body: { conversions?: Array<Record<string, unknown>>; partialFailure?: unknown };
+    try {
+      body = JSON.parse(request.body) as typeof body;
+    } catch {
+      return googleError(400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.');
+    }
+    if (body.partialFailure !== true) return googleError(400, 'INVALID_ARGUMENT', 'Partial failure mode is required for this operation.', { requestError: 'PARTIAL_FAILURE_MODE_REQUIRED' });
+    if (!Array.isArray(body.conversions) || body.conversions.length === 0) return googleError(400, 'INVALID_ARGUMENT', 'conversions is required', { fieldError: 'REQUIRED' });
+    const results: unknown[] = [];
+    const errors: unknown[] = [];
+    body.conversions.forEach((c, index) => {
+      const fail = (code: string, message: string): void => {
+        results.push({});
+        errors.push({ errorCode: { conversionUploadError: code }, message, location: { fieldPathElements: [{ fieldName: 'conversions', index }] } });
+      };
+      const ids = ['gclid', 'gbraid', 'wbraid'].filter((k) => typeof c[k] === 'string');
+      const identifiers = (c.userIdentifiers ?? []) as Array<{ hashedEmail?: unknown }>;
+      if (ids.length !== 1) return fail('ONE_OF_GCLID_OR_GBRAID_OR_WBRAID_REQUIRED', 'Exactly one of gclid, gbraid or wbraid must be set.');
+      if (typeof c.conversionAction !== 'string' || !c.conversionAction.startsWith(`customers/${customerId}/conversionActions/`)) return fail('INVALID_CONVERSION_ACTION', 'The conversion action is not valid for this customer.');
+      if (typeof c.conversionDateTime !== 'string' || !CONVERSION_TIME.test(c.conversionDateTime)) return fail('INVALID_CONVERSION_DATE_TIME', 'conversionDateTime must be yyyy-mm-dd hh:mm:ss+|-hh:mm.');
+      if (identifiers.some((u) => typeof u.hashedEmail !== 'string' || !/^[0-9a-f]{64}$/.test(u.hashedEmail))) return fail('INVALID_USER_IDENTIFIER', 'hashedEmail must be a lower-case hex SHA-256.');
+      const clickId = c[ids[0] ?? ''] as string;
+      if (rejectClickIds.has(clickId)) return fail('UNPARSEABLE_GCLID', 'The click identifier could not be decoded.');
+      const key = `${clickId}|${String(c.conversionAction)}|${String(c.conversionDateTime)}`;
+      if (conversions.some((k) => k.__key === key)) return fail('CLICK_CONVERSION_ALREADY_EXISTS', 'This click conversion has already been uploaded.');
+      conversions.push({ ...c, __key: key });
+      results.push({ [ids[0] ?? 'gclid']: clickId, conversionAction: c.conversionAction, conversionDateTime: c.conversionDateTime, ...(c.orderId !== undefined ? { orderId: c.orderId } : {}) });
+    });
+    const delayMs = delays.shift();
+    const partialFailureError = errors.length === 0 ? undefined : {
+      code: 3,
+      message: (errors as Array<{ message: string }>).map((e) => e.message).join(', '),
+      details: [{ '@type': 'type.googleapis.com/google.ads.googleads.v19.errors.GoogleAdsFailure', errors, requestId: randomBytes(8).toString('hex') }],
+    };
+    return { status: 200, body: { results, ...(partialFailureError ? { partialFailureError } : {}) }, ...(delayMs !== undefined ? { delayMs } : {}) };
+  };
+
   const handle = (request: RecordedRequest): Reply => {
     if (request.method === 'POST' && request.path === '/token') return token(request);
+    const uploadPath = UPLOAD_PATH.exec(request.path);
+    if (request.method === 'POST' && uploadPath) return upload(request, uploadPath[2] ?? '');
     const path = SEARCH_PATH.exec(request.path);
     if (request.method !== 'POST' || !path) return googleError(404, 'NOT_FOUND', `The requested URL ${request.path} was not found on this server.`);
     const failure = failures.take();
@@ -125,6 +188,10 @@ export async function startFakeGoogleAds(options: FakeGoogleAdsOptions): Promise
         const parsed = QUERY.exec(query);
         return parsed ? [{ customerId: path[2] ?? '', start: parsed[2] ?? '', end: parsed[3] ?? '', fields: (parsed[1] ?? '').split(',').map((f) => f.trim()) }] : [];
       }),
+    conversions,
+    uploads: () => server.requests.filter((r) => UPLOAD_PATH.test(r.path)),
+    rejectClickIds,
+    delayNextUpload: (ms) => void delays.push(ms),
     close: () => server.close(),
   };
 }

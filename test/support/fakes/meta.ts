@@ -5,6 +5,10 @@
 // left out on the last page. Cursors are opaque base64 strings. Errors are Graph API error bodies: a bad
 // token is 400 OAuthException code 190; throttling is HTTP 400 with code 17 ("User request limit
 // reached") or 80004 (too many calls to this ad account), as Meta does, not 429.
+// Conversions API: POST /v{N}/{pixel id}/events {data, test_event_code?} with the token as Bearer: each event
+// needs event_name, event_time (unix seconds; older than 7 days fails the *whole* request, code 100 subcode
+// 2804003), action_source, user_data with lower-case SHA-256 hex em/ph; answers {events_received, messages,
+// fbtrace_id}. Events are deduped on event_name + event_id, as Meta does within 48 hours.
 import { randomBytes } from 'node:crypto';
 import { dayInRange, FailureQueue, startFakeServer, type RecordedRequest, type Reply } from './fake-server';
 
@@ -35,10 +39,18 @@ export type FakeMeta = {
   throttleNext(times?: number): void;
   /** The next `times` insights calls answer `status` with a generic Graph error (code 2, transient, for 5xx). */
   failNext(status: number, times?: number): void;
+  /** Events Meta kept, once per event_name + event_id. */
+  events: Array<Record<string, unknown>>;
+  /** The Conversions API requests received, exactly as sent. */
+  eventRequests(): RecordedRequest[];
+  /** The next events request is kept but answered only after `ms`. */
+  delayNextEvents(ms: number): void;
   close(): Promise<void>;
 };
 
 const INSIGHTS_PATH = /^\/(v\d+\.\d+)\/act_(\d+)\/insights$/;
+const EVENTS_PATH = /^\/(v\d+\.\d+)\/(\d+)\/events$/;
+const HASH = /^[0-9a-f]{64}$/;
 const DEFAULT_LIMIT = 25;
 
 export async function startFakeMeta(options: { accessToken?: string } = {}): Promise<FakeMeta> {
@@ -47,7 +59,34 @@ export async function startFakeMeta(options: { accessToken?: string } = {}): Pro
   const raw: Array<{ accountId: string; day: string; row: unknown }> = [];
   const failures = new FailureQueue<{ kind: 'throttle' } | { kind: 'status'; status: number }>();
 
+  const events: Array<Record<string, unknown>> = [];
+  const delays: number[] = [];
+
+  const track = (request: RecordedRequest): Reply => {
+    const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? request.query.access_token;
+    if (token !== accessToken) return graphError(400, 'OAuthException', 190, 'Invalid OAuth access token - Cannot parse access token');
+    let body: { data?: Array<Record<string, unknown>> };
+    try {
+      body = JSON.parse(request.body) as typeof body;
+    } catch {
+      return graphError(400, 'OAuthException', 100, '(#100) The parameter data is required');
+    }
+    if (!Array.isArray(body.data) || body.data.length === 0) return graphError(400, 'OAuthException', 100, '(#100) The parameter data is required');
+    const now = Math.floor(Date.now() / 1000);
+    for (const e of body.data) {
+      if (typeof e.event_name !== 'string' || typeof e.action_source !== 'string') return graphError(400, 'OAuthException', 100, '(#100) event_name and action_source are required');
+      if (typeof e.event_time !== 'number' || !Number.isInteger(e.event_time) || e.event_time > now + 60) return graphError(400, 'OAuthException', 100, '(#100) event_time must be a unix timestamp in seconds');
+      if (now - e.event_time > 7 * 86400) return graphError(400, 'OAuthException', 100, 'Invalid parameter: event_time is more than 7 days in the past', 2804003);
+      const user = (e.user_data ?? {}) as { em?: unknown[]; ph?: unknown[] };
+      if ([...(user.em ?? []), ...(user.ph ?? [])].some((h) => typeof h !== 'string' || !HASH.test(h))) return graphError(400, 'OAuthException', 100, '(#100) user_data em/ph must be SHA-256 hashes');
+    }
+    for (const e of body.data) if (!events.some((k) => k.event_name === e.event_name && e.event_id !== undefined && k.event_id === e.event_id)) events.push(e);
+    const delayMs = delays.shift();
+    return { status: 200, body: { events_received: body.data.length, messages: [], fbtrace_id: `A${randomBytes(10).toString('base64url')}` }, ...(delayMs !== undefined ? { delayMs } : {}) };
+  };
+
   const handle = (request: RecordedRequest, baseUrl: string): Reply => {
+    if (request.method === 'POST' && EVENTS_PATH.test(request.path)) return track(request);
     const path = INSIGHTS_PATH.exec(request.path);
     if (request.method !== 'GET' || !path) return graphError(400, 'GraphMethodException', 100, `Unsupported get request. Object with ID '${request.path}' does not exist.`);
     const failure = failures.take();
@@ -104,6 +143,9 @@ export async function startFakeMeta(options: { accessToken?: string } = {}): Pro
     addRawRow: (accountId, day, row) => void raw.push({ accountId, day, row }),
     throttleNext: (times = 1) => failures.push({ kind: 'throttle' }, times),
     failNext: (status, times = 1) => failures.push({ kind: 'status', status }, times),
+    events,
+    eventRequests: () => server.requests.filter((r) => EVENTS_PATH.test(r.path)),
+    delayNextEvents: (ms) => void delays.push(ms),
     close: () => server.close(),
   };
 }

@@ -5,6 +5,9 @@
 // Answers { code: 0, message: "OK", request_id, data: { list: [{ dimensions, metrics }], page_info } },
 // metric values as strings, stat_time_day as "YYYY-MM-DD 00:00:00". Errors are HTTP 200 with a non-zero
 // code: 40105 bad token, 40002 bad parameter, 40100 too many requests.
+// Events API 2.0: POST /open_api/v1.3/event/track/ (header Access-Token) {event_source: 'web', event_source_id,
+// data: [{event, event_time (unix seconds), event_id, user: {email: [sha256], phone: [sha256], ttclid}, ...}]}:
+// {code: 0, message: 'OK'}; events deduped on event_id.
 import { randomBytes } from 'node:crypto';
 import { dayInRange, FailureQueue, startFakeServer, type RecordedRequest, type Reply } from './fake-server';
 
@@ -21,10 +24,14 @@ export type FakeTikTok = {
   rateLimitNext(times?: number): void;
   /** The next `times` calls answer HTTP `status` (a gateway failure). */
   failNext(status: number, times?: number): void;
+  /** Events TikTok kept, once per event_id. */
+  events: Array<Record<string, unknown>>;
+  eventRequests(): RecordedRequest[];
   close(): Promise<void>;
 };
 
 const REPORT_PATH = '/open_api/v1.3/report/integrated/get/';
+const EVENTS_PATH = '/open_api/v1.3/event/track/';
 const MAX_PAGE_SIZE = 1000;
 const MAX_DAYS = 30;
 
@@ -34,7 +41,28 @@ export async function startFakeTikTok(options: { accessToken?: string } = {}): P
   const raw: Array<{ advertiserId: string; day: string; item: unknown }> = [];
   const failures = new FailureQueue<{ kind: 'rate' } | { kind: 'status'; status: number }>();
 
+  const events: Array<Record<string, unknown>> = [];
+  const track = (request: RecordedRequest): Reply => {
+    if (request.headers['access-token'] !== accessToken) return tiktokError(40105, 'The access token is invalid or has been revoked.');
+    let body: { event_source?: unknown; event_source_id?: unknown; data?: Array<Record<string, unknown>> };
+    try {
+      body = JSON.parse(request.body) as typeof body;
+    } catch {
+      return tiktokError(40002, 'Invalid JSON.');
+    }
+    if (body.event_source !== 'web' || typeof body.event_source_id !== 'string') return tiktokError(40002, 'event_source must be web and event_source_id the pixel code.');
+    if (!Array.isArray(body.data) || body.data.length === 0) return tiktokError(40002, 'data: Missing data for required field.');
+    for (const e of body.data) {
+      if (typeof e.event !== 'string' || typeof e.event_time !== 'number' || !Number.isInteger(e.event_time) || e.event_time > 1e11) return tiktokError(40002, 'event_time must be a unix timestamp in seconds.');
+      const user = (e.user ?? {}) as { email?: unknown[]; phone?: unknown[] };
+      if ([...(user.email ?? []), ...(user.phone ?? [])].some((h) => typeof h !== 'string' || !/^[0-9a-f]{64}$/.test(h))) return tiktokError(40002, 'user.email/phone must be SHA-256 hashes.');
+    }
+    for (const e of body.data) if (!events.some((k) => e.event_id !== undefined && k.event_id === e.event_id)) events.push(e);
+    return { status: 200, body: { code: 0, message: 'OK', request_id: requestId(), data: {} } };
+  };
+
   const handle = (request: RecordedRequest): Reply => {
+    if (request.path === EVENTS_PATH && request.method === 'POST') return track(request);
     if (request.path !== REPORT_PATH || request.method !== 'GET') return { status: 404, body: { code: 40400, message: 'Not found', request_id: requestId(), data: {} } };
     const failure = failures.take();
     if (failure?.kind === 'status') return { status: failure.status, body: { code: 50000, message: 'Internal error', request_id: requestId(), data: {} } };
@@ -91,6 +119,8 @@ export async function startFakeTikTok(options: { accessToken?: string } = {}): P
     addRawItem: (advertiserId, day, item) => void raw.push({ advertiserId, day, item }),
     rateLimitNext: (times = 1) => failures.push({ kind: 'rate' }, times),
     failNext: (status, times = 1) => failures.push({ kind: 'status', status }, times),
+    events,
+    eventRequests: () => server.requests.filter((r) => r.path === EVENTS_PATH),
     close: () => server.close(),
   };
 }
