@@ -2,6 +2,7 @@
 import type { CredentialsKey } from '../lib/credentials/cipher';
 import type { DatabasePool } from '../lib/db/pool';
 import type { Logger } from '../lib/logger';
+import { createAlertActivities, type AlertDeliveryConfig } from './alerts';
 import { createAttributionActivities } from './attribution';
 import { createCommerceActivities } from './commerce';
 import { createForwardingActivities } from './forwarding';
@@ -16,6 +17,8 @@ export type ActivityDeps = {
   credentialsKey?: CredentialsKey;
   /** Timeout of one conversion-forwarding request to an ad platform (default 30 s). */
   forwardingRequestTimeoutMs?: number;
+  /** Alert email delivery (SMTP_URL, ALERT_FROM_EMAIL); without it, sendAlertDigest fails for good saying so. */
+  alerts?: AlertDeliveryConfig;
 };
 
 export function createActivities(deps: ActivityDeps) {
@@ -26,6 +29,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createForwardingActivities(deps),
     ...createRollupActivities(deps),
     ...createMessageActivities(deps),
+    ...createAlertActivities(deps),
   };
 }
 

@@ -33,3 +33,6 @@ export const scheduledRollupWorkflowId = (companyId: string): string => `rollup:
 export const rollupBackfillWorkflowId = (companyId: string, from: string, to: string): string => `rollup-backfill:${companyId}:${from}:${to}`;
 
 export const rollupScheduleId = (companyId: string): string => `rollup-schedule:${companyId}`;
+
+/** The alert evaluation of one company-local day: `alerts:<company>:<day>`. */
+export const evaluateAlertsWorkflowId = (companyId: string, day: string): string => `alerts:${companyId}:${day}`;

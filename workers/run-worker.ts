@@ -29,7 +29,8 @@ async function main(name: string, taskQueue: TaskQueue, onStart?: WorkerStartHoo
   const credentialsKey: CredentialsKey | undefined = config.LUX_CREDENTIALS_KEY ? parseCredentialsKey(config.LUX_CREDENTIALS_KEY) : undefined;
   const appPool = await createDatabasePool(config.APP_DATABASE_URL, { maximumPoolSize: config.DATABASE_POOL_SIZE });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const worker = await createLuxWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue, appPool, logger, credentialsKey });
+  const alerts = { smtpUrl: config.SMTP_URL, fromEmail: config.ALERT_FROM_EMAIL };
+  const worker = await createLuxWorker({ connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue, appPool, logger, credentialsKey, alerts });
   if (onStart) {
     const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
     try {

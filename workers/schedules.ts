@@ -61,7 +61,7 @@ export function rollupScheduleOptions(input: { companyId: string; timeZone: stri
       workflowType: 'dailyRollupWorkflow',
       workflowId: scheduledRollupWorkflowId(input.companyId),
       taskQueue: TASK_QUEUES.analytics,
-      args: [{ companyId: input.companyId }] satisfies Parameters<typeof dailyRollupWorkflow>,
+      args: [{ companyId: input.companyId, evaluateAlerts: true }] satisfies Parameters<typeof dailyRollupWorkflow>,
       typedSearchAttributes: [{ key: CompanyIdKey, value: input.companyId }],
     },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },

@@ -3,11 +3,13 @@
 // events, delayed batches and imports catching up land within them), one activity per day and per
 // rollup kind, each idempotent (delete the day + set-based insert, one transaction) and returning the
 // rows it wrote. Then, the extension point for alert evaluation.
-import { ParentClosePolicy, proxyActivities, startChild, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ParentClosePolicy, proxyActivities, startChild, upsertSearchAttributes } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { MessageActivities } from '../activities/messages';
 import type { RollupActivities, RollupDayInput, RollupDayResult } from '../activities/rollups';
 import { recentLocalDays } from '../lib/metrics/days';
 import { DAILY_ROLLUP } from '../lib/metrics/definitions';
+import { evaluateAlertsWorkflowId } from '../lib/workflow-ids';
 import { CompanyIdKey } from './search-attributes';
 
 const { rollupCompanyDay } = proxyActivities<RollupActivities>({
@@ -51,9 +53,9 @@ export type DailyRollupWorkflowInput = {
   /** company-local days to recompute; default: the 3 days before today in the company's time zone */
   days?: string[];
   /**
-   * Alert evaluation hook (a later issue adds the evaluateAlerts workflow): when true, a child
-   * `evaluateAlertsWorkflow({ companyId, days })` is started after the rollups and left running.
-   * Off until that workflow exists; the schedule turns it on then.
+   * Alert evaluation hook: when true, a child `evaluateAlertsWorkflow({ companyId, day })` is started
+   * for the latest recomputed day (`alerts:<company>:<day>`) after the rollups and left running. The
+   * daily schedule turns it on; hand-started rollups and backfills leave it off.
    */
   evaluateAlerts?: boolean;
 };
@@ -77,14 +79,22 @@ export async function dailyRollupWorkflow(input: DailyRollupWorkflowInput): Prom
   }
 
   // section: alert evaluation (extension point) — runs on the freshly computed days
-  if (input.evaluateAlerts === true) {
-    const child = await startChild(ALERT_EVALUATION_WORKFLOW, {
-      workflowId: `alerts:${input.companyId}:${workflowInfo().workflowId}`,
-      args: [{ companyId: input.companyId, days }],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      typedSearchAttributes: [{ key: CompanyIdKey, value: input.companyId }],
-    });
-    result.alertEvaluationStarted = child.workflowId;
+  const latestDay = [...days].sort().at(-1);
+  if (input.evaluateAlerts === true && latestDay !== undefined) {
+    const workflowId = evaluateAlertsWorkflowId(input.companyId, latestDay);
+    try {
+      const child = await startChild(ALERT_EVALUATION_WORKFLOW, {
+        workflowId,
+        args: [{ companyId: input.companyId, day: latestDay }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        typedSearchAttributes: [{ key: CompanyIdKey, value: input.companyId }],
+      });
+      result.alertEvaluationStarted = child.workflowId;
+    } catch (error) {
+      // an evaluation of that day is still running: it reads the same rollups, leave it be
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      result.alertEvaluationStarted = workflowId;
+    }
   }
   return result;
 }

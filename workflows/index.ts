@@ -7,4 +7,5 @@ export { importStreamWorkflow } from './import-stream';
 export { processWebhookWorkflow } from './process-webhook';
 export { stackCheckWorkflow } from './stack-check';
 export { dailyRollupWorkflow } from './daily-rollup';
+export { evaluateAlertsWorkflow } from './evaluate-alerts';
 export { rollupBackfillWorkflow } from './rollup-backfill';
