@@ -123,6 +123,30 @@ const FIXTURES: Record<string, (tx: DatabaseTransactionConnection, companyId: st
     tx.query(sql.unsafe`INSERT INTO rollup_runs (company_id, day, duration_ms, rows_written, rows_total) VALUES (${c}, current_date, 1, '{}'::jsonb, 0)`),
   experiments: (tx, c) =>
     tx.query(sql.unsafe`INSERT INTO experiments (company_id, name, launched_on) VALUES (${c}, ${`test ${randomUUID()}`}, current_date)`),
+  // email/SMS and creatives (migration 0009)
+  message_sends: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO message_sends (company_id, provider, send_id, channel, sent_at, link_ref, recorded_by)
+                        VALUES (${c}, 'smtp', ${randomUUID()}, 'email', now(), ${'0'.repeat(24)}, 'send_log')`),
+  message_events: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO message_events (company_id, provider, provider_event_id, channel, event_type, occurred_at, recorded_by)
+                        VALUES (${c}, 'smtp', ${randomUUID()}, 'email', 'opened', now(), 'pixel')`),
+  message_links: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO message_links (company_id, code, provider, send_id, channel, url)
+                        VALUES (${c}, ${randomUUID().replace(/-/g, '').slice(0, 16)}, 'twilio', 'SM1', 'sms', 'https://shop.example/')`),
+  agg_daily_messages: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO agg_daily_messages (company_id, day, channel, provider, campaign_id, sends, currency) VALUES (${c}, current_date, 'email', 'smtp', ${randomUUID()}, 1, 'EUR')`),
+  message_order_attribution: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO message_order_attribution (company_id, order_source, order_external_id, day, provider, send_id, channel, campaign_id, clicked_at,
+                          purchased_at, matched_by, currency, revenue_minor)
+                        VALUES (${c}, 'woocommerce', ${randomUUID()}, current_date, 'smtp', 's1', 'email', '', now(), now(), 'recipient_hash', 'EUR', 100)`),
+  creatives: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO creatives (company_id, platform, creative_id, first_seen_on) VALUES (${c}, 'meta', ${randomUUID()}, current_date)`),
+  agg_daily_creatives: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO agg_daily_creatives (company_id, day, platform, creative_id, days_since_first, cumulative_impressions, currency)
+                        VALUES (${c}, current_date, 'meta', ${randomUUID()}, 0, 0, 'EUR')`),
+  creative_fatigue: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO creative_fatigue (company_id, platform, creative_id, as_of, status, cumulative_impressions, reason, params)
+                        VALUES (${c}, 'meta', ${randomUUID()}, current_date, 'insufficient_data', 0, 'test', '{}'::jsonb)`),
 };
 
 function insertOrder(tx: DatabaseTransactionConnection, companyId: string, externalId: string) {
