@@ -28,7 +28,8 @@ CREATE FUNCTION session_source(p_utm_source text, p_utm_medium text, p_referrer_
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
   RETURN CASE
     WHEN nullif(btrim(p_utm_source), '') IS NOT NULL THEN lower(btrim(p_utm_source))
-    WHEN nullif(btrim(p_referrer_host), '') IS NOT NULL THEN regexp_replace(lower(btrim(p_referrer_host)), '^www\.', '')
+    WHEN nullif(btrim(p_referrer_host), '') IS NOT NULL THEN
+      CASE WHEN lower(btrim(p_referrer_host)) LIKE 'www.%' THEN substr(lower(btrim(p_referrer_host)), 5) ELSE lower(btrim(p_referrer_host)) END
     WHEN nullif(btrim(p_utm_medium), '') IS NOT NULL THEN '(not set)'
     ELSE '(direct)'
   END;
@@ -272,6 +273,8 @@ CREATE FUNCTION rollup_company_day(p_company_id uuid, p_day date, p_workflow_id 
   LANGUAGE plpgsql
   -- JIT compiles these wide statements for longer than they run (400 ms of emission for a 100k-event day)
   SET jit = off
+  -- the day's per-session aggregates (100k sessions for 1M events) hash in memory instead of spilling
+  SET work_mem = '64MB'
   AS $$
 #variable_conflict use_column
 DECLARE
@@ -343,7 +346,31 @@ BEGIN
   JOIN history h USING (source, external_id)
   LEFT JOIN rates r USING (currency);
 
-  -- section: acquisition, traffic and funnel (one pass over the day's raw events)
+  -- section: the day's raw events, one row per session (one pass over raw_events), in a temporary table
+  -- with fresh statistics: the planner then knows it holds one row per session and joins it by hashing
+  IF to_regclass('pg_temp.rollup_day_events') IS NULL THEN
+  CREATE TEMP TABLE rollup_day_events (
+    session_id text, events bigint, page_views bigint, add_to_carts bigint, begin_checkouts bigint, purchases bigint, signups bigint,
+    key_event boolean, depth integer
+  ) ON COMMIT DELETE ROWS;
+  END IF;
+  TRUNCATE pg_temp.rollup_day_events;
+  INSERT INTO pg_temp.rollup_day_events
+  SELECT e.session_id,
+    count(*) AS events,
+    count(*) FILTER (WHERE e.event_name = 'page_view') AS page_views,
+    count(*) FILTER (WHERE e.event_name = 'add_to_cart') AS add_to_carts,
+    count(*) FILTER (WHERE e.event_name = 'begin_checkout') AS begin_checkouts,
+    count(*) FILTER (WHERE e.event_name = 'purchase') AS purchases,
+    count(*) FILTER (WHERE e.event_name = 'signup') AS signups,
+    bool_or(is_key_event(e.event_name)) AS key_event,
+    max(funnel_step_index(e.event_name)) AS depth
+  FROM raw_events e
+  WHERE e.company_id = p_company_id AND e.occurred_at >= v_start AND e.occurred_at < v_end
+  GROUP BY e.session_id;
+  ANALYZE pg_temp.rollup_day_events;
+
+  -- section: acquisition, traffic and funnel
   WITH
   -- ad campaign ids → names: utm_campaign may carry either; rows are labelled with the name
   campaign_names AS (
@@ -351,32 +378,38 @@ BEGIN
     FROM ad_spend a WHERE a.company_id = p_company_id AND a.campaign_name IS NOT NULL AND a.day BETWEEN p_day - 90 AND p_day
     ORDER BY a.campaign_id, a.day DESC, a.campaign_name
   ),
-  day_events AS MATERIALIZED (
-    SELECT e.session_id,
-      count(*) AS events,
-      count(*) FILTER (WHERE e.event_name = 'page_view') AS page_views,
-      count(*) FILTER (WHERE e.event_name = 'add_to_cart') AS add_to_carts,
-      count(*) FILTER (WHERE e.event_name = 'begin_checkout') AS begin_checkouts,
-      count(*) FILTER (WHERE e.event_name = 'purchase') AS purchases,
-      count(*) FILTER (WHERE e.event_name = 'signup') AS signups,
-      bool_or(is_key_event(e.event_name)) AS key_event,
-      max(funnel_step_index(e.event_name)) AS depth
-    FROM raw_events e
-    WHERE e.company_id = p_company_id AND e.occurred_at >= v_start AND e.occurred_at < v_end
-    GROUP BY e.session_id
-  ),
   day_sessions AS MATERIALIZED (
     SELECT s.session_id, s.visitor_id, s.channel, s.source, s.medium, coalesce(n.campaign_name, s.campaign) AS campaign,
       (s.page_view_count >= 2 OR coalesce(d.key_event, false) OR s.last_seen_at - s.started_at >= interval '30 seconds') AS qualified
     FROM stg_sessions s
-    LEFT JOIN day_events d ON d.session_id = s.session_id
+    LEFT JOIN pg_temp.rollup_day_events d ON d.session_id = s.session_id
     LEFT JOIN campaign_names n ON n.campaign_id = s.campaign
     WHERE s.company_id = p_company_id AND s.started_at >= v_start AND s.started_at < v_end
   ),
-  -- section: traffic (sessions started on the day)
+  -- section: traffic (sessions started on the day); visitors distinct per row, by hashing (no sort)
   part_sessions AS (
-    SELECT channel, source, medium, campaign, count(*) AS sessions, count(DISTINCT visitor_id) AS visitors, count(*) FILTER (WHERE qualified) AS qualified_sessions
-    FROM day_sessions GROUP BY channel, source, medium, campaign
+    SELECT channel, source, medium, campaign, sum(sessions) AS sessions, count(visitor_id) AS visitors, sum(qualified_sessions) AS qualified_sessions
+    FROM (
+      SELECT channel, source, medium, campaign, visitor_id, count(*) AS sessions, count(*) FILTER (WHERE qualified) AS qualified_sessions
+      FROM day_sessions GROUP BY channel, source, medium, campaign, visitor_id
+    ) v
+    GROUP BY channel, source, medium, campaign
+  ),
+  -- the labels of the day's events' sessions: those started on the day, and (one index lookup each) the
+  -- few started before it (across midnight)
+  older_labels AS (
+    SELECT d.session_id, l.channel, l.source, l.medium, l.campaign
+    FROM pg_temp.rollup_day_events d
+    CROSS JOIN LATERAL (
+      SELECT s.channel, s.source, s.medium, s.campaign FROM stg_sessions s
+      WHERE s.company_id = p_company_id AND s.session_id = d.session_id LIMIT 1
+    ) l
+    WHERE d.session_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM day_sessions ds WHERE ds.session_id = d.session_id)
+  ),
+  event_labels AS (
+    SELECT session_id, channel, source, medium, campaign FROM day_sessions
+    UNION ALL
+    SELECT session_id, channel, source, medium, campaign FROM older_labels
   ),
   -- section: events of the day, under their session's labels
   part_events AS (
@@ -384,8 +417,8 @@ BEGIN
       coalesce(s.campaign, '(not set)') AS campaign,
       sum(d.page_views) AS page_views, sum(d.add_to_carts) AS add_to_carts, sum(d.begin_checkouts) AS begin_checkouts,
       sum(d.purchases) AS purchases, sum(d.signups) AS signups
-    FROM day_events d
-    LEFT JOIN stg_sessions s ON s.company_id = p_company_id AND s.session_id = d.session_id
+    FROM pg_temp.rollup_day_events d
+    LEFT JOIN event_labels s ON s.session_id = d.session_id
     GROUP BY 1, 2, 3, 4
   ),
   -- section: leads created on the day (CRM), under their session's labels
@@ -452,16 +485,17 @@ BEGIN
   ),
   ins_traffic AS (
     INSERT INTO agg_daily_traffic (company_id, day, sessions, visitors, qualified_sessions, page_views, events)
-    SELECT p_company_id, p_day, (SELECT count(*) FROM day_sessions), (SELECT count(DISTINCT visitor_id) FROM day_sessions),
+    SELECT p_company_id, p_day, (SELECT count(*) FROM day_sessions),
+      (SELECT count(*) FROM (SELECT visitor_id FROM day_sessions WHERE visitor_id IS NOT NULL GROUP BY visitor_id) v),
       (SELECT count(*) FILTER (WHERE qualified) FROM day_sessions), coalesce(sum(page_views), 0), coalesce(sum(events), 0)
-    FROM day_events
+    FROM pg_temp.rollup_day_events
     RETURNING 1
   ),
   ins_funnel AS (
     INSERT INTO agg_daily_funnel (company_id, day, step_index, step, sessions)
     SELECT p_company_id, p_day, st.step_index, st.step, count(d.session_id)
     FROM (VALUES (1, 'page_view'), (2, 'add_to_cart'), (3, 'begin_checkout'), (4, 'purchase')) AS st (step_index, step)
-    LEFT JOIN day_events d ON d.session_id IS NOT NULL AND d.depth >= st.step_index
+    LEFT JOIN pg_temp.rollup_day_events d ON d.session_id IS NOT NULL AND d.depth >= st.step_index
     GROUP BY st.step_index, st.step
     RETURNING 1
   )
@@ -535,7 +569,7 @@ BEGIN
   GET DIAGNOSTICS v_n = ROW_COUNT;
   v_counts := v_counts || jsonb_build_object('agg_daily_mrr', v_n);
 
-  TRUNCATE pg_temp.rollup_day_orders;
+  TRUNCATE pg_temp.rollup_day_orders, pg_temp.rollup_day_events;
   INSERT INTO rollup_runs (company_id, day, workflow_id, duration_ms, rows_written, rows_total)
   SELECT p_company_id, p_day, p_workflow_id, extract(epoch FROM clock_timestamp() - v_t0) * 1000, v_counts,
     (SELECT sum(value::bigint) FROM jsonb_each_text(v_counts));

@@ -17,7 +17,7 @@ import { rollupScheduleId } from '../../lib/workflow-ids';
 import { createLuxWorker } from '../../workers/create-worker';
 import { ensureRollupSchedule, ensureRollupSchedules } from '../../workers/schedules';
 import { startDailyRollupWorkflow, startRollupBackfillWorkflow } from '../../workers/start-rollups';
-import type { dailyRollupWorkflow } from '../../workflows/daily-rollup';
+import { DAY_ROLLUPS, type dailyRollupWorkflow } from '../../workflows/daily-rollup';
 import { rollupBackfillProgressQuery } from '../../workflows/rollup-backfill';
 import { CompanyIdKey } from '../../workflows/search-attributes';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -202,8 +202,10 @@ test('dailyRollup through Temporal recomputes the given days with CompanyId set,
   const before = await snapshot(companyId);
   const handle = await startDailyRollupWorkflow(env.client, { companyId, days: FIXTURE_DAYS }, taskQueue);
   const result = await handle.result();
-  expect(result.days.map((d) => [d.day, d.rollups.map((r) => r.rollup)])).toEqual(FIXTURE_DAYS.map((d) => [d, ['core']]));
-  expect(result.days[0]?.rowsTotal).toBe(22);
+  // every per-day rollup kind of DAY_ROLLUPS ran for every day ('core' first; other issues add theirs)
+  expect(result.days.map((d) => [d.day, d.rollups.map((r) => r.rollup)])).toEqual(FIXTURE_DAYS.map((d) => [d, DAY_ROLLUPS.map((r) => r.name)]));
+  expect(DAY_ROLLUPS[0]?.name).toBe('core');
+  expect(result.days[0]?.rollups.find((r) => r.rollup === 'core')?.rowsTotal).toBe(22);
   expect(result.alertEvaluationStarted).toBeNull();
   expect(await snapshot(companyId)).toEqual(before);
   const description = await handle.describe();
