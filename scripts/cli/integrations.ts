@@ -15,6 +15,7 @@ import { INTEGRATION_SOURCES, listIntegrations, saveIntegrationCredentials, type
 import { createDatabasePool, type DatabasePool } from '../../lib/db/pool';
 import { withTenant } from '../../lib/db/tenant';
 import { ensureImportSchedule } from '../../workers/schedules';
+import { registerIntegrationStatusCommand } from './integration-status';
 
 /** Flags per vendor → the credential field each sets (the schema in integrations/<vendor>/credentials.ts decides what is required). */
 const FLAGS: Record<IntegrationSource, Array<{ flag: string; field: string; description: string; file?: true }>> = {
@@ -110,6 +111,7 @@ async function registerSchedule(config: CliConfig, pool: DatabasePool, companyId
 
 export function registerIntegrationCommands(program: Command): void {
   const integrations = program.command('integrations').description('connect store, payment, CRM and ad platform vendors');
+  registerIntegrationStatusCommand(integrations); // lux integrations status --company <id>
 
   const set = integrations.command('set').alias('connect').description('store (encrypted) the credentials of a vendor for a company and schedule its imports');
   for (const source of INTEGRATION_SOURCES) {
