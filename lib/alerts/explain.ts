@@ -17,7 +17,7 @@ function parts(a: AlertCandidate, currency: string): ExplanationParts {
     case 'cpa_increase': {
       const where = a.dimensionKind === 'overall' ? 'across all channels (blended: all ad spend over all orders)' : `on ${a.dimensionValue}`;
       return {
-        title: `Cost per acquisition up ${formatChange(a.change)} ${a.dimensionKind === 'overall' ? 'overall' : `on ${a.dimensionValue}`}`,
+        title: `Cost per acquisition ${formatChange(a.change)} ${a.dimensionKind === 'overall' ? 'overall' : `on ${a.dimensionValue}`}`,
         summary:
           `In the 7 days to ${a.day}, each order cost ${money(a.current)} ${where}: ${money(num(d.spendNowMinor))} spend for ${formatCount(num(d.ordersNow))} orders. ` +
           `The 7 days before, it was ${money(a.baseline)} (${money(num(d.spendBeforeMinor))} for ${formatCount(num(d.ordersBefore))} orders): ${formatChange(a.change)}, above the ${formatPercent(num(d.threshold))} alert line.`,
@@ -30,9 +30,9 @@ function parts(a: AlertCandidate, currency: string): ExplanationParts {
     case 'funnel_step_drop': {
       const from = str(d.fromStep) === 'pageViews' ? 'viewing a page' : 'adding to cart';
       return {
-        title: `Fewer sessions reach ${a.dimensionValue.replace('_', ' ')}: ${formatChange(a.change)}`,
+        title: `Fewer sessions reach ${a.dimensionValue.replace(/_/g, ' ')}: ${formatChange(a.change)}`,
         summary:
-          `On ${a.day}, ${formatPercent(a.current)} of sessions went on from ${from} to ${a.dimensionValue.replace('_', ' ')} ` +
+          `On ${a.day}, ${formatPercent(a.current)} of sessions went on from ${from} to ${a.dimensionValue.replace(/_/g, ' ')} ` +
           `(${formatCount(num(d.sessionsConverted))} of ${formatCount(num(d.sessionsIn))}), against ${formatPercent(a.baseline)} over the ${formatCount(num(d.baselineDays))} days before ` +
           `(${str(d.baselineFrom)} to ${str(d.baselineTo)}, ${formatCount(num(d.baselineSessionsConverted))} of ${formatCount(num(d.baselineSessionsIn))}): ${formatChange(a.change)}. ` +
           `A two-proportion test puts this well outside day-to-day noise (z = ${str(d.z)}).`,

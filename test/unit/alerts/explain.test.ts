@@ -23,7 +23,7 @@ test('formats money and rates without a locale', () => {
 
 test('a CPA alert says what changed, by how much, against what, who drove it and what to do', () => {
   const e = explainAlert(cpa, 'EUR');
-  expect(e.title).toBe('Cost per acquisition up +75.0% on Paid Search');
+  expect(e.title).toBe('Cost per acquisition +75.0% on Paid Search');
   expect(e.text).toBe(
     [
       'In the 7 days to 2025-06-10, each order cost EUR 17.50 on Paid Search: EUR 1,400.00 spend for 80 orders. The 7 days before, it was EUR 10.00 (EUR 1,000.00 for 100 orders): +75.0%, above the 20.0% alert line.',
