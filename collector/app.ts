@@ -14,6 +14,7 @@ import { DEFAULT_BODY_TIMEOUT_MS } from './read-body';
 import { adminRoutes } from './routes/admin';
 import { messageRoutes } from './routes/messages';
 import { eventRoutes } from './routes/events';
+import { privacyRoutes } from './routes/privacy';
 import { snippetRoutes } from './routes/snippet';
 import { webhookRoutes } from './routes/webhooks';
 import type { StartWebhookProcessing } from './webhooks/start-processing';
@@ -90,6 +91,7 @@ export function createApp(deps: CollectorDeps): Koa {
   app.use(snippetRoutes().routes());
   app.use(webhookRoutes({ appPool: deps.appPool, keys, logger: deps.logger, credentialsKey: deps.credentialsKey, startProcessing: deps.startWebhookProcessing }).routes());
   app.use(adminRoutes({ appPool: deps.appPool, keys, logger: deps.logger }).routes());
+  app.use(privacyRoutes({ appPool: deps.appPool, keys, logger: deps.logger }).routes());
   app.use(messageRoutes({ appPool: deps.appPool, keys, logger: deps.logger, messageLinkSecret: deps.messageLinkSecret, publicUrl: deps.publicUrl }).routes());
   app.use(router.routes());
   app.use(router.allowedMethods());

@@ -7,6 +7,7 @@
 //   import <vendor> --company <id> [--since 2026-01-01]
 //   attribution backfill --company <id> (--from <date> --to <date> | --pending | --order <source:id>); attribution explain --company <id> --order <source:id>
 //   fx load <csv> [--source ecb]; fx convert --amount 1999 --from USD --to EUR --day 2026-01-01
+//   dsr export|delete|opt-out --company <id> (--email <e> | --user-id <u> | --visitor-id <v>) [--reason "…"]
 //   rollup --company <id> [--from <date> --to <date>]; rollup schedule --company <id>
 //   experiments add|decide|list --company <id> … (scripts/cli/experiments.ts)
 import { Command } from 'commander';
@@ -18,6 +19,7 @@ import { createDatabasePool, type DatabasePool } from '../lib/db/pool';
 import { withTenant } from '../lib/db/tenant';
 import { suppressionInputSchema } from '../lib/privacy/suppression-input';
 import { registerFxCommands } from './cli/fx';
+import { registerDsrCommands } from './cli/dsr';
 import { registerAttributionCommands } from './cli/attribution';
 import { registerImportCommand } from './cli/import';
 import { registerIntegrationCommands } from './cli/integrations';
@@ -104,6 +106,7 @@ registerIntegrationCommands(program);
 registerImportCommand(program);
 registerAttributionCommands(program);
 registerFxCommands(program);
+registerDsrCommands(program);
 registerRollupCommands(program);
 registerExperimentCommands(program);
 

@@ -85,7 +85,7 @@ async function send(path: string, body: string | Uint8Array, contentType: string
     const response = await fetch(`${server.url}${path}`, {
       method: 'POST',
       headers: { 'user-agent': CHROME_UA, ...(contentType === null ? {} : { 'content-type': contentType }), ...headers },
-      body: typeof body === 'string' ? body : new Blob([body]),
+      body: typeof body === 'string' ? body : new Blob([new Uint8Array(body)]),
     });
     return { status: response.status, body: await response.text() };
   } catch (error) {

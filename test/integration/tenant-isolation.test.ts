@@ -99,6 +99,8 @@ const FIXTURES: Record<string, (tx: DatabaseTransactionConnection, companyId: st
     await insertOrder(tx, c, orderId);
     return insertOrderAttribution(tx, c, orderId);
   },
+  dsr_requests: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO dsr_requests (company_id, action, subject_kind, subject_digest, requested_via) VALUES (${c}, 'export', 'user_id', ${'0'.repeat(64)}, 'cli')`),
   stack_checks: (tx, c) =>
     tx.query(sql.unsafe`INSERT INTO stack_checks (company_id, workflow_id, raw_event_count) VALUES (${c}, ${randomUUID()}, 0)`),
   // rollups (migration 0008)
