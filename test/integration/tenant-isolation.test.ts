@@ -101,6 +101,14 @@ const FIXTURES: Record<string, (tx: DatabaseTransactionConnection, companyId: st
   },
   dsr_requests: (tx, c) =>
     tx.query(sql.unsafe`INSERT INTO dsr_requests (company_id, action, subject_kind, subject_digest, requested_via) VALUES (${c}, 'export', 'user_id', ${'0'.repeat(64)}, 'cli')`),
+  // alerts (migration 0012)
+  alert_settings: (tx, c) => tx.query(sql.unsafe`INSERT INTO alert_settings (company_id, recipients) VALUES (${c}, ARRAY['team@example.com'])`),
+  alert_deliveries: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO alert_deliveries (company_id, evaluation_id, day, message_id) VALUES (${c}, ${randomUUID()}, current_date, '<x@lux.test>')`),
+  alerts: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO alerts (company_id, rule, day, dimension_kind, dimension_value, severity, unit, current_value, baseline_value, change,
+                          title, explanation, explanation_html, dedupe_key)
+                        VALUES (${c}, 'revenue_anomaly', current_date, 'overall', 'all', 'warning', 'money_minor', 1, 2, -0.5, 't', 'e', '<p>e</p>', ${randomUUID()})`),
   stack_checks: (tx, c) =>
     tx.query(sql.unsafe`INSERT INTO stack_checks (company_id, workflow_id, raw_event_count) VALUES (${c}, ${randomUUID()}, 0)`),
   // rollups (migration 0008)
