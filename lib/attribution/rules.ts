@@ -107,18 +107,23 @@ export function attributeOrder(order: OrderFacts, sessions: readonly CandidateSe
 
   // section: last touch
   const lastWindowStart = order.purchasedAt - LAST_TOUCH_WINDOW_MS;
-  const inLastWindow = path.map((s, i) => ({ s, i })).filter(({ s }) => s.startedAt >= lastWindowStart);
   let lastIndex: number | null = null;
   let lastTouchReason: LastTouchReason = 'no_session_in_72h';
-  const latest = inLastWindow.at(-1);
-  if (latest) {
-    lastIndex = latest.i;
+  const latestIndex = path.length - 1;
+  const latest = path[latestIndex];
+  // the path is sorted by start, so the latest session in the 72 h is the path's last one, if it is in them
+  if (latest && latest.startedAt >= lastWindowStart) {
+    lastIndex = latestIndex;
     lastTouchReason = 'latest_in_72h';
-    if (rule === 'last_non_direct' && isDirect(latest.s)) {
-      const nonDirect = inLastWindow.filter(({ s }) => !isDirect(s)).at(-1);
-      if (nonDirect) {
-        lastIndex = nonDirect.i;
-        lastTouchReason = 'latest_non_direct_in_72h';
+    if (rule === 'last_non_direct' && isDirect(latest)) {
+      for (let i = latestIndex - 1; i >= 0; i--) {
+        const s = path[i];
+        if (!s || s.startedAt < lastWindowStart) break;
+        if (!isDirect(s)) {
+          lastIndex = i;
+          lastTouchReason = 'latest_non_direct_in_72h';
+          break;
+        }
       }
     }
   }
@@ -126,14 +131,18 @@ export function attributeOrder(order: OrderFacts, sessions: readonly CandidateSe
   // section: credits per model (each sums to the revenue; last_touch sums to 0 when there is no last touch)
   const n = path.length;
   const revenue = order.revenueMinor;
-  const one = (index: number | null) => path.map((_, i) => (i === index ? 1 : 0));
-  const byModel: Record<Model, number[]> = {
-    first_touch: distribute(revenue, one(0)),
-    last_touch: distribute(revenue, one(lastIndex)),
-    linear: distribute(revenue, path.map(() => 1)),
-    position_based: distribute(revenue, positionWeights(n)),
-    time_decay: distribute(revenue, timeDecayWeights(path.map((s) => order.purchasedAt - s.startedAt))),
+  const one = (index: number | null) => {
+    const weights = new Array<number>(n).fill(0);
+    if (index !== null) weights[index] = 1;
+    return weights;
   };
+  const ages = new Array<number>(n);
+  for (let i = 0; i < n; i++) ages[i] = order.purchasedAt - (path[i]?.startedAt ?? 0);
+  const firstCredits = distribute(revenue, one(0));
+  const lastCredits = distribute(revenue, one(lastIndex));
+  const linearCredits = distribute(revenue, new Array<number>(n).fill(1));
+  const positionCredits = distribute(revenue, positionWeights(n));
+  const decayCredits = distribute(revenue, timeDecayWeights(ages));
 
   // section: the path, each touch with its role and reason
   const touches: Touch[] = path.map((s, i) => {
@@ -146,7 +155,14 @@ export function attributeOrder(order: OrderFacts, sessions: readonly CandidateSe
     else if (s.startedAt < lastWindowStart) reason = 'older_than_72h';
     else if (lastIndex !== null && i > lastIndex) reason = 'direct_passed_over';
     else reason = 'later_session_in_72h';
-    const credits = Object.fromEntries(MODELS.map((m) => [m, byModel[m][i] ?? 0])) as Credits;
+    // keys in MODELS order
+    const credits: Credits = {
+      first_touch: firstCredits[i] ?? 0,
+      last_touch: lastCredits[i] ?? 0,
+      linear: linearCredits[i] ?? 0,
+      position_based: positionCredits[i] ?? 0,
+      time_decay: decayCredits[i] ?? 0,
+    };
     return { ...s, position: i + 1, role: isFirst && isLast ? 'first_last' : isFirst ? 'first' : isLast ? 'last' : 'assist', reason, credits };
   });
 
