@@ -11,9 +11,12 @@ import { GroupCommitter, type GroupCommitOptions } from './ingest/group-commit';
 import { KeyResolver } from './key-resolver';
 import { createLimiters, ipRateLimit, type RateLimits } from './rate-limit';
 import { DEFAULT_BODY_TIMEOUT_MS } from './read-body';
+import { adminAuth } from './auth/admin-auth';
 import { adminRoutes } from './routes/admin';
+import { dashboardRoutes } from './routes/dashboards';
 import { messageRoutes } from './routes/messages';
 import { eventRoutes } from './routes/events';
+import { loginRoutes } from './routes/login';
 import { privacyRoutes } from './routes/privacy';
 import { snippetRoutes } from './routes/snippet';
 import { webhookRoutes } from './routes/webhooks';
@@ -40,6 +43,8 @@ export type CollectorDeps = {
   bodyTimeoutMs?: number;
   /** MESSAGE_LINK_SECRET: signs the open pixel, click and short-link tokens (/m/...); without it they answer 503. */
   messageLinkSecret?: string;
+  /** ADMIN_SESSION_SECRET: signs admin/dashboard session tokens (POST /admin/login); none: secret keys only. */
+  adminSessionSecret?: string;
   /** PUBLIC_COLLECTOR_URL: base of the tracked URLs the send log hands out (default: the request's origin). */
   publicUrl?: string;
 };
@@ -90,7 +95,12 @@ export function createApp(deps: CollectorDeps): Koa {
   app.use(events.routes());
   app.use(snippetRoutes().routes());
   app.use(webhookRoutes({ appPool: deps.appPool, keys, logger: deps.logger, credentialsKey: deps.credentialsKey, startProcessing: deps.startWebhookProcessing }).routes());
+  // Everything under /admin: secret key or session token, role, audit_log (collector/auth/admin-auth.ts).
+  const adminAuthDeps = { appPool: deps.appPool, keys, logger: deps.logger, sessionSecret: deps.adminSessionSecret };
+  app.use(loginRoutes(adminAuthDeps).routes());
+  app.use(adminAuth(adminAuthDeps));
   app.use(adminRoutes({ appPool: deps.appPool, keys, logger: deps.logger }).routes());
+  app.use(dashboardRoutes({ appPool: deps.appPool, logger: deps.logger, ipHashSecret: deps.ipHashSecret }).routes());
   app.use(privacyRoutes({ appPool: deps.appPool, keys, logger: deps.logger }).routes());
   app.use(messageRoutes({ appPool: deps.appPool, keys, logger: deps.logger, messageLinkSecret: deps.messageLinkSecret, publicUrl: deps.publicUrl }).routes());
   app.use(router.routes());

@@ -1,6 +1,5 @@
 -- title: Headline KPIs vs the previous period
 -- visualization: table
--- chart: bar x=metric y=current,previous
 -- description: Revenue (gross, reporting currency), orders, AOV, ad spend, blended CAC, paid ROAS (last touch), MER, new customers and returning-customer orders for the date range, beside the same number of days just before it. Money in major units of the company's reporting currency.
 -- variables: company_id (required), date_from (default: date_to - 29 days), date_to (default: today)
 -- reads: agg_daily_revenue, agg_daily_acquisition, companies
