@@ -9,6 +9,8 @@
 //   fx load <csv> [--source ecb]; fx convert --amount 1999 --from USD --to EUR --day 2026-01-01
 //   dsr export|delete|opt-out --company <id> (--email <e> | --user-id <u> | --visitor-id <v>) [--reason "…"]
 //   rollup --company <id> [--from <date> --to <date>]; rollup schedule --company <id>
+//   users add --company <id> --login <name> --role admin|analyst [--password-stdin]; users list|disable
+//   alerts recipients --company <id> [--add a@x] [--remove b@x]; alerts thresholds --company <id> [--set cpa.maxIncrease=0.3] [--cooldown-days 7]; alerts list|evaluate
 //   experiments add|decide|list --company <id> … (scripts/cli/experiments.ts)
 import { Command } from 'commander';
 import { ZodError } from 'zod';
@@ -18,12 +20,14 @@ import { createCompany } from '../lib/companies/create-company';
 import { createDatabasePool, type DatabasePool } from '../lib/db/pool';
 import { withTenant } from '../lib/db/tenant';
 import { suppressionInputSchema } from '../lib/privacy/suppression-input';
+import { registerAlertCommands } from './cli/alerts';
 import { registerFxCommands } from './cli/fx';
 import { registerDsrCommands } from './cli/dsr';
 import { registerAttributionCommands } from './cli/attribution';
 import { registerImportCommand } from './cli/import';
 import { registerIntegrationCommands } from './cli/integrations';
 import { registerRollupCommands } from './cli/rollup';
+import { registerUserCommands } from './cli/users';
 import { registerExperimentCommands } from './cli/experiments';
 import { addSuppression, listSuppressions, removeSuppression, trackingSettingsPatchSchema, updateTrackingSettings } from '../lib/privacy/suppressions';
 
@@ -108,7 +112,9 @@ registerAttributionCommands(program);
 registerFxCommands(program);
 registerDsrCommands(program);
 registerRollupCommands(program);
+registerAlertCommands(program);
 registerExperimentCommands(program);
+registerUserCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const message =
