@@ -1,6 +1,6 @@
 // `npm start`: the whole stack on embedded defaults, in one process tree.
 //   Postgres (DATABASE_URL → 127.0.0.1:5432 → embedded) → migrations → Temporal dev server with Web UI
-//   (unless TEMPORAL_ADDRESS is set) → collector + analytics worker → demo company → stack self-check.
+//   (unless TEMPORAL_ADDRESS is set) → collector + analytics, imports and notifications workers → demo company → stack self-check.
 // State lives under LUX_DATA_DIR (default .lux/), so a second start reuses the data. Ctrl-C stops all.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -184,6 +184,7 @@ async function main(): Promise<void> {
       ['collector', 'collector/server.ts'],
       ['worker', 'workers/analytics.ts'],
       ['imports', 'workers/imports.ts'],
+      ['notifications', 'workers/notifications.ts'],
     ] as const) {
       const child = spawnService(name, entry, serviceEnv);
       children.push(child);
