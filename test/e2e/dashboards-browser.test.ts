@@ -24,8 +24,8 @@ const DEFAULT_RANGE = { from: '2025-03-01', to: '2025-03-31' };
 
 const number = new Intl.NumberFormat('en-US', { maximumFractionDigits: 4 });
 /** What collector/dashboards/ui.js shows for a value. */
-const shown = (value: unknown): string =>
-  value === null || value === undefined ? '—' : typeof value === 'number' ? number.format(value) : typeof value === 'boolean' ? (value ? 'yes' : 'no') : String(value);
+const shown = (value: string | number | boolean | null): string =>
+  value === null ? '—' : typeof value === 'number' ? number.format(value) : typeof value === 'boolean' ? (value ? 'yes' : 'no') : value;
 
 let db: TestDatabase;
 let collector: Awaited<ReturnType<typeof startTestCollector>>;
