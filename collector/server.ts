@@ -19,6 +19,7 @@ async function main(): Promise<void> {
     logger,
     ipHashSecret: config.IP_HASH_SECRET,
     messageLinkSecret: config.MESSAGE_LINK_SECRET,
+    adminSessionSecret: config.ADMIN_SESSION_SECRET,
     publicUrl: config.PUBLIC_COLLECTOR_URL,
     trustProxy: config.TRUST_PROXY,
     bodyTimeoutMs: config.COLLECTOR_BODY_TIMEOUT_MS,

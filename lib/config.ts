@@ -75,6 +75,11 @@ export const configSchema = z.object({
     .string()
     .refine((v) => /^[0-9a-fA-F]{64}$/.test(v.trim()) || Buffer.from(v.trim(), 'base64').length === 32, 'expected 32 bytes as 64 hex characters or base64 (`openssl rand -hex 32`)')
     .optional(),
+  /**
+   * HMAC-SHA256 key for admin/dashboard session tokens (POST /admin/login; lib/auth/session-token.ts).
+   * Optional: without it only secret keys open the admin endpoints and sign-in answers 503.
+   */
+  ADMIN_SESSION_SECRET: z.string().min(32, 'expected at least 32 characters of random secret (e.g. `openssl rand -hex 32`)').optional(),
   SMTP_URL: z
     .string()
     .refine((v) => /^smtps?:\/\//.test(v) && URL.canParse(v), 'expected an smtp:// or smtps:// URL')

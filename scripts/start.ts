@@ -32,6 +32,7 @@ const secretsSchema = z.object({
   // Added after the first release: generated into an existing secrets.json when missing.
   credentialsKey: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   messageLinkSecret: z.string().min(32).optional(),
+  adminSessionSecret: z.string().min(32).optional(),
 });
 type LocalSecrets = Required<z.infer<typeof secretsSchema>>;
 
@@ -44,8 +45,9 @@ async function loadOrCreateLocalSecrets(): Promise<LocalSecrets> {
     appDbPassword: stored?.appDbPassword ?? randomBytes(18).toString('base64url'),
     credentialsKey: stored?.credentialsKey ?? randomBytes(32).toString('hex'),
     messageLinkSecret: stored?.messageLinkSecret ?? randomBytes(32).toString('hex'),
+    adminSessionSecret: stored?.adminSessionSecret ?? randomBytes(32).toString('hex'),
   };
-  if (!stored || stored.credentialsKey === undefined || stored.messageLinkSecret === undefined) {
+  if (!stored || stored.credentialsKey === undefined || stored.messageLinkSecret === undefined || stored.adminSessionSecret === undefined) {
     await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
     await chmod(file, 0o600);
   }
@@ -171,6 +173,7 @@ async function main(): Promise<void> {
       IP_HASH_SECRET: process.env.IP_HASH_SECRET ?? secrets.ipHashSecret,
       LUX_CREDENTIALS_KEY: process.env.LUX_CREDENTIALS_KEY ?? secrets.credentialsKey,
       MESSAGE_LINK_SECRET: process.env.MESSAGE_LINK_SECRET ?? secrets.messageLinkSecret,
+      ADMIN_SESSION_SECRET: process.env.ADMIN_SESSION_SECRET ?? secrets.adminSessionSecret,
     };
     const config: Config = loadConfig(serviceEnv);
 

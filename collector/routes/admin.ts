@@ -1,4 +1,5 @@
-// Admin endpoints (secret key with the admin scope): the suppression list and tracking switches.
+// Admin endpoints (secret key with the admin scope, or an admin/analyst session): the suppression list and
+// tracking switches.
 import Router from '@koa/router';
 import type Koa from 'koa';
 import type { z, ZodTypeAny } from 'zod';
@@ -9,18 +10,15 @@ import type { Logger } from '../../lib/logger';
 import { suppressionInputSchema } from '../../lib/privacy/suppression-input';
 import { decideExperiment, experimentDecisionSchema, experimentInputSchema, ExperimentInputError, listExperiments, saveExperiment } from '../../lib/experiments/experiments';
 import { addSuppression, listSuppressions, removeSuppression, trackingSettingsPatchSchema, updateTrackingSettings } from '../../lib/privacy/suppressions';
+import { requirePrincipal } from '../auth/admin-auth';
 import type { KeyResolver } from '../key-resolver';
 import { readJsonBody } from '../read-body';
 
 export type AdminRouteDeps = { appPool: DatabasePool; keys: KeyResolver; logger: Logger };
 
-async function requireAdmin(ctx: Koa.Context, keys: KeyResolver): Promise<string> {
-  const token = /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'))?.[1];
-  if (!token) ctx.throw(401, 'admin endpoints need "Authorization: Bearer <secret key>"');
-  const key = await keys.resolveSecretKey(token);
-  if (!key) ctx.throw(401, 'unknown or revoked secret key');
-  if (!key.scopes.includes('admin')) ctx.throw(403, 'this secret key lacks the admin scope');
-  return key.companyId;
+/** The caller's company; adminAuth (collector/auth/admin-auth.ts) has authenticated the request already. */
+function requireAdmin(ctx: Koa.Context, _keys: KeyResolver): Promise<string> {
+  return Promise.resolve(requirePrincipal(ctx, ctx.method === 'GET' ? 'analyst' : 'admin').companyId);
 }
 
 /** Validates a JSON body; failures become 422 with the failing fields (rendered by the error middleware). */
