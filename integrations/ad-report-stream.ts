@@ -48,6 +48,8 @@ export type AdReportStreamOptions = {
 
 export type AdReportStreamSpec = {
   vendor: string;
+  /** The stream's name (the key of its stored cursor); default 'ad_spend'. Organic reports reuse this shape. */
+  stream?: string;
   accounts: readonly string[];
   defaultWindowDays: number;
   maxWindowDays: number;
@@ -73,7 +75,7 @@ export function createAdReportStream(spec: AdReportStreamSpec, options: AdReport
 
   return {
     vendor: spec.vendor,
-    stream: AD_SPEND_STREAM,
+    stream: spec.stream ?? AD_SPEND_STREAM,
     cursorSchema: adReportCursorSchema,
 
     initialCursor(since: string | null): AdReportCursor {

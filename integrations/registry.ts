@@ -15,6 +15,9 @@ import { createMetaSpendStream, metaCredentialsSchema } from './meta';
 import { createTikTokSpendStream, tiktokCredentialsSchema } from './tiktok';
 import { mailgunCredentialsSchema, normaliseMailgunWebhook, verifyMailgunWebhook } from './mailgun';
 import { normaliseTwilioWebhook, parseTwilioForm, twilioCredentialsSchema, verifyTwilioWebhook } from './twilio';
+import { createGscStream, gscCredentialsSchema } from './gsc';
+import { createMetaPagesStream, metaPagesCredentialsSchema } from './meta-pages';
+import { createXStream, xCredentialsSchema } from './x';
 
 /**
  * An import stream whose cursor type is checked at run time instead of compile time: the cursor comes
@@ -144,9 +147,28 @@ export const INTEGRATIONS: Record<IntegrationSource, Integration> = {
     ...importsOnly('tiktok'),
     importStreams: (c) => [withStoredCursor(createTikTokSpendStream(tiktokCredentialsSchema.parse(c)))],
   },
+  // Organic channels: imports only, like the ad platforms.
+  gsc: {
+    source: 'gsc',
+    credentialsSchema: gscCredentialsSchema,
+    ...importsOnly('gsc'),
+    importStreams: (c) => [withStoredCursor(createGscStream(gscCredentialsSchema.parse(c)))],
+  },
+  meta_pages: {
+    source: 'meta_pages',
+    credentialsSchema: metaPagesCredentialsSchema,
+    ...importsOnly('meta_pages'),
+    importStreams: (c) => [withStoredCursor(createMetaPagesStream(metaPagesCredentialsSchema.parse(c)))],
+  },
+  x: {
+    source: 'x',
+    credentialsSchema: xCredentialsSchema,
+    ...importsOnly('x'),
+    importStreams: (c) => [withStoredCursor(createXStream(xCredentialsSchema.parse(c)))],
+  },
 };
 
-/** Vendors we only import from (ad platforms): a delivery to their webhook URL is refused with a reason. */
+/** Vendors we only import from (ad platforms, organic channels): a delivery to their webhook URL is refused with a reason. */
 function importsOnly(source: IntegrationSource): Pick<Integration, 'verifyWebhook' | 'normaliseWebhook'> {
   return {
     verifyWebhook: () => ({ ok: false, reason: `${source} sends no webhooks to LUX: its data arrives by import (lux import ${source})` }),

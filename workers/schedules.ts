@@ -15,7 +15,7 @@ import type { importSourceWorkflow } from '../workflows/import-source';
 import { CompanyIdKey } from '../workflows/search-attributes';
 
 /** Minute past the hour; spread per vendor so one company's imports do not all start at once. */
-const MINUTE_OF_HOUR: Record<string, number> = { woocommerce: 7, shopify: 17, stripe: 27, google_ads: 37, meta: 47, tiktok: 52 };
+const MINUTE_OF_HOUR: Record<string, number> = { woocommerce: 7, shopify: 17, stripe: 27, google_ads: 37, meta: 47, tiktok: 52, gsc: 12, meta_pages: 22, x: 32 };
 
 export function importScheduleOptions(input: { companyId: string; source: string; timeZone: string }): ScheduleOptions {
   return {

@@ -12,10 +12,12 @@ import type { AdSpendRow } from '../../lib/ads/records';
 import { saveAdSpendRows } from '../ads/save-ad-spend';
 import type { MessageEvent, MessageSend } from '../../lib/messages/records';
 import { saveMessageEvents, saveMessageSends } from '../messages/save-message-records';
+import type { SearchConsoleRow, SocialPageDay } from '../../lib/organic/records';
+import { saveSearchConsoleRows, saveSocialPageDays } from '../organic/save-organic';
 
-export type SaveCounts = { orders: number; refunds: number; payments: number; disputes: number; subscriptions: number; leads: number; adSpend: number; mergedProvisional: number; staleSkipped: number; messageSends: number; messageEvents: number };
+export type SaveCounts = { orders: number; refunds: number; payments: number; disputes: number; subscriptions: number; leads: number; adSpend: number; mergedProvisional: number; staleSkipped: number; messageSends: number; messageEvents: number; searchConsoleRows: number; socialPageDays: number };
 
-export const emptyCounts = (): SaveCounts => ({ orders: 0, refunds: 0, payments: 0, disputes: 0, subscriptions: 0, leads: 0, adSpend: 0, mergedProvisional: 0, staleSkipped: 0, messageSends: 0, messageEvents: 0 });
+export const emptyCounts = (): SaveCounts => ({ orders: 0, refunds: 0, payments: 0, disputes: 0, subscriptions: 0, leads: 0, adSpend: 0, mergedProvisional: 0, staleSkipped: 0, messageSends: 0, messageEvents: 0, searchConsoleRows: 0, socialPageDays: 0 });
 
 export function addCounts(a: SaveCounts, b: SaveCounts): SaveCounts {
   const sum = emptyCounts();
@@ -31,6 +33,9 @@ export async function saveCommerceRecords(tx: TenantTransaction, companyId: stri
   // Message sends and events likewise, sends first (an inbound reply is matched to a send).
   const sends: MessageSend[] = [];
   const messageEvents: MessageEvent[] = [];
+  // Organic rows likewise (Search Console answers up to 25,000 rows a page).
+  const searchConsole: SearchConsoleRow[] = [];
+  const socialDays: SocialPageDay[] = [];
   for (const record of records) {
     switch (record.kind) {
       case 'order': {
@@ -71,11 +76,19 @@ export async function saveCommerceRecords(tx: TenantTransaction, companyId: stri
       case 'message_event':
         messageEvents.push(record.event);
         break;
+      case 'search_console_row':
+        searchConsole.push(record.row);
+        break;
+      case 'social_page_day':
+        socialDays.push(record.day);
+        break;
     }
   }
   counts.adSpend += await saveAdSpendRows(tx, companyId, adSpend);
   counts.messageSends += await saveMessageSends(tx, companyId, sends);
   counts.messageEvents += await saveMessageEvents(tx, companyId, messageEvents, webhookId);
+  counts.searchConsoleRows += await saveSearchConsoleRows(tx, companyId, searchConsole);
+  counts.socialPageDays += await saveSocialPageDays(tx, companyId, socialDays);
   return counts;
 }
 

@@ -9,6 +9,10 @@ export const IMPORT_STREAMS = {
   google_ads: ['ad_spend'],
   meta: ['ad_spend'],
   tiktok: ['ad_spend'],
+  // Organic channels (lib/organic/records.ts): search_console_daily and social_page_daily.
+  gsc: ['search_analytics'],
+  meta_pages: ['page_insights'],
+  x: ['account_days'],
 } as const;
 
 export type ImportSource = keyof typeof IMPORT_STREAMS;

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import type { AdSpendRow } from '../ads/records';
 import type { MessageEvent, MessageSend } from '../messages/records';
+import type { SearchConsoleRow, SocialPageDay } from '../organic/records';
 
 export const COMMERCE_SOURCES = ['woocommerce', 'shopify', 'stripe', 'storefront'] as const;
 export type CommerceSource = (typeof COMMERCE_SOURCES)[number];
@@ -164,7 +165,10 @@ export type CommerceRecord =
   | { kind: 'ad_spend'; adSpend: AdSpendRow }
   /** Email/SMS sends and events (lib/messages/records.ts): Mailgun and Twilio webhooks use the same machinery. */
   | { kind: 'message_send'; send: MessageSend }
-  | { kind: 'message_event'; event: MessageEvent };
+  | { kind: 'message_event'; event: MessageEvent }
+  /** Organic imports (lib/organic/records.ts): Search Console rows and social account days. */
+  | { kind: 'search_console_row'; row: SearchConsoleRow }
+  | { kind: 'social_page_day'; day: SocialPageDay };
 
 /**
  * A vendor row that could not be normalised. Recorded in rejected_rows with the reason, never

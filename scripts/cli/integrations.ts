@@ -63,6 +63,28 @@ const FLAGS: Record<IntegrationSource, Array<{ flag: string; field: string; desc
     { flag: 'advertiser-ids', field: 'advertiserIds', description: 'advertiser accounts to import, comma-separated' },
     { flag: 'api-base-url', field: 'apiBaseUrl', description: 'override of https://business-api.tiktok.com (tests, proxies)' },
   ],
+  gsc: [
+    { flag: 'client-id', field: 'clientId', description: 'OAuth client id' },
+    { flag: 'client-secret', field: 'clientSecret', description: 'OAuth client secret' },
+    { flag: 'refresh-token', field: 'refreshToken', description: 'OAuth refresh token with the webmasters.readonly scope' },
+    { flag: 'site-urls', field: 'siteUrls', description: 'properties to import, comma-separated (https://example.com/,sc-domain:example.com)' },
+    { flag: 'search-type', field: 'searchType', description: 'web (default), image, video, news, discover, googleNews' },
+    { flag: 'data-state', field: 'dataState', description: 'all (default: fresh days too, re-read until final) or final' },
+    { flag: 'api-base-url', field: 'apiBaseUrl', description: 'override of https://www.googleapis.com (tests, proxies)' },
+    { flag: 'token-url', field: 'tokenUrl', description: 'override of https://oauth2.googleapis.com/token (tests, proxies)' },
+  ],
+  meta_pages: [
+    { flag: 'access-token', field: 'accessToken', description: 'Page (or assigned system-user) token with read_insights, pages_read_engagement, instagram_manage_insights' },
+    { flag: 'facebook-page-ids', field: 'facebookPageIds', description: 'Facebook Page ids, comma-separated' },
+    { flag: 'instagram-account-ids', field: 'instagramAccountIds', description: 'Instagram professional account (IG user) ids, comma-separated' },
+    { flag: 'api-version', field: 'apiVersion', description: 'Graph API version, e.g. v21.0' },
+    { flag: 'api-base-url', field: 'apiBaseUrl', description: 'override of https://graph.facebook.com (tests, proxies)' },
+  ],
+  x: [
+    { flag: 'bearer-token', field: 'bearerToken', description: 'X API v2 bearer token' },
+    { flag: 'user-ids', field: 'userIds', description: 'numeric X user ids, comma-separated' },
+    { flag: 'api-base-url', field: 'apiBaseUrl', description: 'override of https://api.x.com (tests, proxies)' },
+  ],
   mailgun: [{ flag: 'webhook-signing-key', field: 'webhookSigningKey', description: 'HTTP webhook signing key (Mailgun: Sending → Webhooks)' }],
   twilio: [
     { flag: 'auth-token', field: 'authToken', description: 'the account Auth Token (signs X-Twilio-Signature)' },
@@ -70,6 +92,9 @@ const FLAGS: Record<IntegrationSource, Array<{ flag: string; field: string; desc
     { flag: 'public-base-url', field: 'publicBaseUrl', description: "the collector's public URL as Twilio calls it (behind a rewriting proxy)" },
   ],
 };
+
+/** Import-only organic vendors: no webhook URL to configure. */
+const ORGANIC_SOURCES: readonly string[] = ['gsc', 'meta_pages', 'x'];
 
 const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -129,7 +154,7 @@ export function registerIntegrationCommands(program: Command): void {
       await withPool(config, async (pool) => {
         await saveIntegrationCredentials(pool, key, companyId, source, INTEGRATIONS[source].credentialsSchema, credentials);
         const schedule = await registerSchedule(config, pool, companyId, source);
-        print({ ok: true, company: companyId, integration: source, stored: 'encrypted', importSchedule: schedule, webhookUrl: (AD_PLATFORMS as readonly string[]).includes(source) ? null : `<collector>/webhooks/${source}/<site key>` });
+        print({ ok: true, company: companyId, integration: source, stored: 'encrypted', importSchedule: schedule, webhookUrl: [...AD_PLATFORMS, ...ORGANIC_SOURCES].includes(source) ? null : `<collector>/webhooks/${source}/<site key>` });
       });
     });
   }
