@@ -1,7 +1,7 @@
 // Experiments (tests a team launches and decides), read by the Ops velocity dashboard. Inputs are
 // validated here once and shared by the CLI (`lux experiments add|decide`) and POST /admin/experiments.
 // Every function takes a tenant transaction (withTenant): RLS keeps a company to its own rows.
-import { CheckIntegrityConstraintViolationError, sql } from 'slonik';
+import { sql } from 'slonik';
 import { z } from 'zod';
 import type { TenantTransaction } from '../db/tenant';
 
@@ -53,7 +53,7 @@ const columns = sql.fragment`experiment_id, name, hypothesis, channel, launched_
 
 /** Records an experiment; a second add with the same name updates it (created: false), so re-running a script is safe. */
 export async function saveExperiment(tx: TenantTransaction, companyId: string, input: ExperimentInput): Promise<{ created: boolean; experiment: Experiment }> {
-  const row = await tx.one(sql.type(experimentRow.extend({ created: z.boolean() }))`
+  const row = await tx.maybeOne(sql.type(experimentRow.extend({ created: z.boolean() }))`
     INSERT INTO experiments (company_id, name, hypothesis, channel, launched_on, decided_on, outcome, notes)
     VALUES (${companyId}, ${input.name}, ${input.hypothesis ?? null}, ${input.channel ?? null}, ${input.launched_on}::date,
       ${input.decided_on ?? null}::date, ${input.outcome ?? null}, ${input.notes ?? null})
@@ -61,10 +61,10 @@ export async function saveExperiment(tx: TenantTransaction, companyId: string, i
       hypothesis = coalesce(EXCLUDED.hypothesis, experiments.hypothesis), channel = coalesce(EXCLUDED.channel, experiments.channel),
       launched_on = EXCLUDED.launched_on, decided_on = coalesce(EXCLUDED.decided_on, experiments.decided_on),
       outcome = coalesce(EXCLUDED.outcome, experiments.outcome), notes = coalesce(EXCLUDED.notes, experiments.notes), updated_at = now()
-    RETURNING ${columns}, (xmax = 0) AS created`).catch((error: unknown) => {
-    if (error instanceof CheckIntegrityConstraintViolationError) throw new ExperimentInputError('decided_on is before the experiment\'s launched_on');
-    throw error;
-  });
+    WHERE coalesce(EXCLUDED.decided_on, experiments.decided_on) IS NULL OR coalesce(EXCLUDED.decided_on, experiments.decided_on) >= EXCLUDED.launched_on
+    RETURNING ${columns}, (xmax = 0) AS created`);
+  // no row: the update was refused by its WHERE (the stored decision would precede the new launch day)
+  if (!row) throw new ExperimentInputError("the experiment's decided_on would be before its launched_on");
   const { created, ...experiment } = row;
   return { created, experiment };
 }
@@ -73,14 +73,16 @@ export async function saveExperiment(tx: TenantTransaction, companyId: string, i
 export async function decideExperiment(tx: TenantTransaction, companyId: string, idOrName: string, decision: ExperimentDecision): Promise<Experiment | undefined> {
   const byId = z.string().uuid().safeParse(idOrName).success;
   const match = byId ? sql.fragment`experiment_id = ${idOrName}::uuid` : sql.fragment`name = ${idOrName}`;
+  // the date check is in the WHERE clause (not left to the CHECK constraint), so a decision before the
+  // launch is told apart from an unknown experiment without an aborted transaction
   const row = await tx.maybeOne(sql.type(experimentRow)`
     UPDATE experiments SET outcome = ${decision.outcome}, decided_on = ${decision.decided_on}::date, notes = coalesce(${decision.notes ?? null}, notes), updated_at = now()
-    WHERE company_id = ${companyId} AND ${match}
-    RETURNING ${columns}`).catch((error: unknown) => {
-    if (error instanceof CheckIntegrityConstraintViolationError) throw new ExperimentInputError('decided_on is before the experiment\'s launched_on');
-    throw error;
-  });
-  return row ?? undefined;
+    WHERE company_id = ${companyId} AND ${match} AND launched_on <= ${decision.decided_on}::date
+    RETURNING ${columns}`);
+  if (row) return row;
+  const exists = await tx.exists(sql.unsafe`SELECT 1 FROM experiments WHERE company_id = ${companyId} AND ${match}`);
+  if (exists) throw new ExperimentInputError("decided_on is before the experiment's launched_on");
+  return undefined;
 }
 
 export async function listExperiments(tx: TenantTransaction, companyId: string): Promise<readonly Experiment[]> {
