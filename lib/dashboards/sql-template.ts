@@ -76,10 +76,10 @@ export function tokenize(sqlText: string): Token[] {
     if (c === '{' && next === '{') {
       const end = sqlText.indexOf('}}', i + 2);
       if (end === -1) throw new TemplateError('unterminated {{variable}}');
-      const match = VARIABLE.exec(sqlText.slice(i + 2, end));
-      if (!match) throw new TemplateError(`invalid variable name ${JSON.stringify(sqlText.slice(i + 2, end))}`);
+      const name = VARIABLE.exec(sqlText.slice(i + 2, end))?.[1];
+      if (!name) throw new TemplateError(`invalid variable name ${JSON.stringify(sqlText.slice(i + 2, end))}`);
       flush();
-      current.push({ kind: 'var', name: match[1] });
+      current.push({ kind: 'var', name });
       i = end + 2;
       continue;
     }
