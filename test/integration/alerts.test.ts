@@ -14,6 +14,7 @@ import { createAlertActivities } from '../../activities/alerts';
 import { createLogger } from '../../lib/logger';
 import { evaluateAlertsWorkflowId } from '../../lib/workflow-ids';
 import { createLuxWorker } from '../../workers/create-worker';
+import { dailyRollupWorkflow } from '../../workflows/daily-rollup';
 import { evaluateAlertsWorkflow, type EvaluateAlertsResult } from '../../workflows/evaluate-alerts';
 import { CompanyIdKey } from '../../workflows/search-attributes';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -245,4 +246,21 @@ test('a quiet company fires nothing and gets no email', async () => {
   expect(result.delivery).toBeNull();
   expect(await alertsOf(quiet)).toEqual([]);
   expect(received).toHaveLength(1);
+});
+
+test('the daily rollup starts the evaluation of its latest day (alerts:<company>:<day>)', async () => {
+  const company = (await createTestCompany(db.ownerPool, 'Rollup Shop')).companyId;
+  const w = await startWorkers();
+  const result = await w.analytics.runUntil(async () => {
+    const rollup = await env.client.workflow.execute(dailyRollupWorkflow, {
+      taskQueue: w.analyticsQueue,
+      workflowId: `rollup:${company}:test`,
+      args: [{ companyId: company, days: ['2025-06-08', '2025-06-09'], evaluateAlerts: true }],
+      typedSearchAttributes: [{ key: CompanyIdKey, value: company }],
+    });
+    const child = await env.client.workflow.getHandle<typeof evaluateAlertsWorkflow>(rollup.alertEvaluationStarted ?? 'none').result();
+    return { rollup, child };
+  });
+  expect(result.rollup.alertEvaluationStarted).toBe(evaluateAlertsWorkflowId(company, '2025-06-09'));
+  expect(result.child).toMatchObject({ companyId: company, day: '2025-06-09', fired: [], delivery: null });
 });
