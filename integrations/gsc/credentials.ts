@@ -30,6 +30,8 @@ export const gscCredentialsSchema = z.object({
   searchType: z.enum(GSC_SEARCH_TYPES).default('web'),
   /** 'all' includes fresh (incomplete) days, re-read until final by the lookback; 'final' only finished days. */
   dataState: z.enum(['all', 'final']).default('all'),
+  /** Rows per request (startRow pages by this much); Google allows up to 25,000. */
+  rowLimit: z.coerce.number().int().min(1).max(25_000).default(25_000),
   apiBaseUrl: httpUrl.default('https://www.googleapis.com'),
   tokenUrl: httpUrl.default('https://oauth2.googleapis.com/token'),
 });

@@ -43,7 +43,7 @@ export function gscQueryUrl(apiBaseUrl: string, siteUrl: string): URL {
 }
 
 export function createGscStream(credentials: GscCredentials, options: GscStreamOptions = {}): ImportStream<AdReportCursor> {
-  const rowLimit = options.rowLimit ?? GSC_MAX_ROW_LIMIT;
+  const rowLimit = options.rowLimit ?? credentials.rowLimit;
   if (!Number.isInteger(rowLimit) || rowLimit < 1 || rowLimit > GSC_MAX_ROW_LIMIT) throw new RangeError(`gsc: rowLimit must be an integer from 1 to ${GSC_MAX_ROW_LIMIT}, got ${rowLimit}`);
   const token = googleOAuthToken(credentials);
   return createAdReportStream(
@@ -71,10 +71,16 @@ export function createGscStream(credentials: GscCredentials, options: GscStreamO
           gscQueryResponseSchema,
         );
         const firstIncompleteDate = response.data.metadata?.first_incomplete_date ?? null;
-        // The request's context goes on each row, so a row says which property and dimensions it answers.
-        const rows = response.data.rows.map((row) =>
-          typeof row === 'object' && row !== null && !Array.isArray(row) ? { ...row, siteUrl: request.accountId, searchType: credentials.searchType, dimensions: [...dimensions], firstIncompleteDate } : row,
-        );
+        // The request's context goes on each row, so a row says which property and dimensions it answers
+        // (and, per row, whether its day is still incomplete: the same row reads the same until it changes,
+        // so a rejected one is recorded once).
+        const rows = response.data.rows.map((row) => {
+          if (typeof row !== 'object' || row === null || Array.isArray(row)) return row;
+          const date = (row as { keys?: unknown }).keys;
+          const day = Array.isArray(date) && typeof date[0] === 'string' ? date[0] : null;
+          const fresh = firstIncompleteDate !== null && day !== null && day >= firstIncompleteDate;
+          return { ...row, siteUrl: request.accountId, searchType: credentials.searchType, dimensions: [...dimensions], fresh };
+        });
         const full = response.data.rows.length >= rowLimit;
         const nextPage = full ? `${phase}:${startRow + rowLimit}` : phase === 'qp' ? 'sa:0' : null;
         return { rows, nextPage };

@@ -31,7 +31,7 @@ export function normaliseGscRow(raw: unknown): NormaliseResult {
     impressions: row.impressions,
     ctr: row.ctr,
     position: row.position,
-    fresh: row.firstIncompleteDate !== null && day >= row.firstIncompleteDate,
+    fresh: row.fresh,
   });
   if (!checked.success) return reject(raw, describeIssues(checked.error).join('; '));
   return { ok: true, records: [{ kind: 'search_console_row', row: checked.data }] };
@@ -46,6 +46,6 @@ function readableId(raw: unknown): string | null {
   if (typeof raw !== 'object' || raw === null) return null;
   const { siteUrl, keys } = raw as { siteUrl?: unknown; keys?: unknown };
   if (typeof siteUrl !== 'string' || !Array.isArray(keys) || !keys.every((k) => typeof k === 'string')) return null;
-  const id = `${siteUrl}:${(keys as string[]).join('|')}`;
+  const id = `${siteUrl}:${(keys).join('|')}`;
   return id.length <= 200 ? id : null;
 }

@@ -26,7 +26,8 @@ export const gscRowSchema = z
     siteUrl: z.string().min(1),
     searchType: z.string().min(1),
     dimensions: z.array(z.string()),
-    firstIncompleteDate: z.string().nullable(),
+    /** On or after metadata.first_incomplete_date: Google is still collecting the day. */
+    fresh: z.boolean(),
   })
   .passthrough();
 export type GscRow = z.output<typeof gscRowSchema>;
