@@ -5,6 +5,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { sql } from 'slonik';
+import { hashSecretKey } from '../../lib/keys';
 import { loadDashboards } from '../../lib/dashboards/catalog';
 import { runQuestion } from '../../lib/dashboards/run-question';
 import { launchChromium } from '../support/browser';
@@ -127,5 +129,18 @@ describe('built-in dashboards', () => {
     const channels = await page.locator('section[data-question="by_channel"] tbody tr td:first-child').allTextContents();
     expect(channels).toEqual(['Paid Search']);
     expect(page.url()).toContain('channel=Paid+Search');
+  });
+
+  it('end the session when the key is revoked (every request re-resolves it)', async () => {
+    const session = (await context.cookies()).find((c) => c.name === 'lux_dash');
+    const api = `${collector.url}/dashboards/api/funnel/steps?from=2025-03-01&to=2025-03-31`;
+    expect((await fetch(api, { headers: { cookie: `lux_dash=${session?.value ?? ''}` } })).status).toBe(200);
+    // a tampered cookie is refused
+    expect((await fetch(api, { headers: { cookie: `lux_dash=${(session?.value ?? '').replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'))}` } })).status).toBe(401);
+    await db.ownerPool.query(sql.unsafe`UPDATE secret_keys SET revoked_at = now() WHERE key_hash = ${hashSecretKey(company.secretKey)}`);
+    expect((await fetch(api, { headers: { cookie: `lux_dash=${session?.value ?? ''}` } })).status).toBe(401);
+    await page.goto(`${collector.url}/dashboards/executive`);
+    expect(new URL(page.url()).pathname).toBe('/dashboards');
+    expect(await page.locator('input[name=key]').count()).toBe(1);
   });
 });
