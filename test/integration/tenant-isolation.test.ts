@@ -77,6 +77,13 @@ const FIXTURES: Record<string, (tx: DatabaseTransactionConnection, companyId: st
   ad_spend: (tx, c) =>
     tx.query(sql.unsafe`INSERT INTO ad_spend (company_id, platform, account_id, day, level, campaign_id, ad_id, currency, spend_micros, spend_minor, impressions, clicks)
                         VALUES (${c}, 'google_ads', '1234567890', current_date, 'ad', '1', ${randomUUID()}, 'EUR', 1000000, 100, 10, 1)`),
+  // migration 0016: organic imports
+  search_console_daily: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO search_console_daily (company_id, site_url, search_type, day, dimension_key, grain, query, page, clicks, impressions, ctr, position)
+                        VALUES (${c}, 'sc-domain:shop.example', 'web', current_date, encode(sha256(${randomUUID()}::bytea), 'hex'), 'query_page', 'shoes', 'https://shop.example/', 1, 10, 0.1, 2.5)`),
+  social_page_daily: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO social_page_daily (company_id, platform, account_id, day, reach, impressions, engagements)
+                        VALUES (${c}, 'facebook', ${randomUUID()}, current_date, 10, 20, 3)`),
   conversion_forwarding_settings: (tx, c) =>
     tx.query(sql.unsafe`INSERT INTO conversion_forwarding_settings (company_id, destination, enabled, config)
                         VALUES (${c}, 'meta', true, '{"pixelId": "123"}'::jsonb) ON CONFLICT DO NOTHING`),
