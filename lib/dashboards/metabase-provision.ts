@@ -7,7 +7,7 @@
 //   GET/POST /api/database, PUT /api/database/:id
 //   GET/POST /api/collection, GET /api/collection/:id/items?models=dashboard
 //   GET /api/card, POST /api/card, PUT /api/card/:id
-//   GET/POST /api/dashboard, GET/PUT /api/dashboard/:id (dashcards and parameters in the PUT body)
+//   POST /api/dashboard, GET/PUT /api/dashboard/:id (dashcards and parameters in the PUT body)
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { loadDashboards, type Dashboard, type Question } from './catalog';
