@@ -18,7 +18,7 @@ export const DASHBOARDS_DIR = path.resolve(__dirname, '../../dashboards');
 export const DASHBOARDS = [
   { slug: 'executive', title: 'Executive KPIs', description: 'Revenue, orders, AOV, CAC, ROAS, MER and new vs returning customers, against the previous period.', questions: ['kpis', 'revenue_daily', 'new_vs_returning'] },
   { slug: 'funnel', title: 'Funnel', description: 'Sessions through page view → add to cart → checkout → purchase, conversion, drop-off and time to conversion.', questions: ['steps', 'time_to_conversion'] },
-  { slug: 'acquisition', title: 'Acquisition & quality', description: 'Sessions, qualified session rate, revenue and ROAS by channel and campaign.', questions: ['sessions_daily', 'by_channel', 'by_campaign'] },
+  { slug: 'acquisition', title: 'Acquisition & quality', description: 'Sessions, qualified session rate, revenue and ROAS by channel and campaign; organic search and social per day.', questions: ['sessions_daily', 'by_channel', 'by_campaign', 'organic_daily'] },
   { slug: 'retention', title: 'Retention & cohorts', description: 'Repeat purchase rate and LTV curves by first-order month.', questions: ['repeat_purchase', 'ltv_curves'] },
   { slug: 'email_sms', title: 'Email / SMS', description: 'Delivery, open and click rates, revenue per send, unsubscribe and complaint rates.', questions: ['by_channel', 'by_campaign'] },
   { slug: 'creatives', title: 'Creative performance', description: 'CTR by creative and concept angle, decay over time and fatigue flags.', questions: ['by_creative', 'by_concept_angle', 'ctr_decay'] },

@@ -96,6 +96,15 @@ const EXPECTED: Record<string, Expectation> = {
       ['Direct', '(direct) / (none)', '(not set)', 30, 5, 0, 0, 0, 0, null],
     ],
   },
+  // search: 03-10 clicks 30 + 10 over impressions 600 + 400 (the AI_OVERVIEW appearance row is another grain, not added),
+  // position (2 × 600 + 7 × 400) / 1000 = 4; 03-11 5 / 100 at 4. Social 03-10: Facebook + Instagram; 03-11: X (no reach).
+  'acquisition/organic_daily': {
+    columns: ['day', 'search_clicks', 'search_impressions', 'search_ctr', 'search_position', 'top_query', 'social_reach', 'social_impressions', 'social_engagements', 'follower_change'],
+    rows: [
+      ['2025-03-10', 40, 1000, 0.04, 4, 'running shoes', 1100, 2400, 165, 52],
+      ['2025-03-11', 5, 100, 0.05, 4, 'shoe sale', 0, 2000, 60, 0],
+    ],
+  },
   // January cohort: 2 customers, 10000 + 6000 (day 36) + 4000 (day 74); February: 2 customers, 20000 + 5000 (day 29)
   'retention/repeat_purchase': {
     filters: WIDE,

@@ -190,6 +190,36 @@ export async function seedDashboardsFixture(ownerPool: DatabasePool, companyId: 
   await ownerPool.query(sql.unsafe`
     INSERT INTO agg_daily_traffic (company_id, day, sessions, visitors, qualified_sessions, page_views, events)
     VALUES (${companyId}, '2025-03-10', 100, 80, 40, 300, 500), (${companyId}, '2025-03-11', 50, 45, 20, 120, 200)`);
+  await seedOrganic(ownerPool, companyId);
+}
+
+/** Search Console and social rows (migration 0016) for acquisition/organic_daily. */
+async function seedOrganic(pool: DatabasePool, c: string, scale = 1): Promise<void> {
+  const search: Array<[string, string, string | null, string | null, number, number, number]> = [
+    // day, grain, query, page, clicks, impressions, position
+    ['2025-03-10', 'query_page', 'running shoes', 'https://shop.example/shoes', 30, 600, 2],
+    ['2025-03-10', 'query_page', 'trail shoes', 'https://shop.example/trail', 10, 400, 7],
+    ['2025-03-11', 'query_page', 'shoe sale', 'https://shop.example/sale', 5, 100, 4],
+    // a separate grain: never added to the query × page totals
+    ['2025-03-10', 'search_appearance', null, null, 12, 300, 1.5],
+    // outside the range
+    ['2025-04-02', 'query_page', 'running shoes', 'https://shop.example/shoes', 99, 999, 1],
+  ];
+  for (const [i, [day, grain, query, page, clicks, impressions, position]] of search.entries()) {
+    await pool.query(sql.unsafe`INSERT INTO search_console_daily (company_id, site_url, search_type, day, dimension_key, grain, query, page, search_appearance, clicks, impressions, ctr, position)
+      VALUES (${c}, 'sc-domain:shop.example', 'web', ${day}, encode(sha256(${`${i}`}::bytea), 'hex'), ${grain}, ${query}, ${page}, ${grain === 'search_appearance' ? 'AI_OVERVIEW' : null},
+        ${clicks * scale}, ${impressions * scale}, ${clicks / impressions}, ${position})`);
+  }
+  const social: Array<[string, string, string, number | null, number, number, number | null]> = [
+    // platform, account, day, reach, impressions, engagements, follower change
+    ['facebook', '1111', '2025-03-10', 800, 1500, 120, 40],
+    ['instagram', '2222', '2025-03-10', 300, 900, 45, 12],
+    ['x', '3333', '2025-03-11', null, 2000, 60, null],
+  ];
+  for (const [platform, account, day, reach, impressions, engagements, delta] of social) {
+    await pool.query(sql.unsafe`INSERT INTO social_page_daily (company_id, platform, account_id, day, reach, impressions, engagements, follower_delta)
+      VALUES (${c}, ${platform}, ${account}, ${day}, ${reach === null ? null : reach * scale}, ${impressions * scale}, ${engagements * scale}, ${delta === null ? null : delta * scale})`);
+  }
 }
 
 /** Another tenant's rows on the same days, 1000 times bigger: a leak would be obvious. */
@@ -198,6 +228,7 @@ export async function seedOtherCompany(ownerPool: DatabasePool, companyId: strin
   await seedRevenue(ownerPool, companyId, 1000);
   await seedFunnelAndTiming(ownerPool, companyId, 1000);
   await seedCohorts(ownerPool, companyId, 1000);
+  await seedOrganic(ownerPool, companyId, 1000);
   await seedMessages(ownerPool, companyId, 1000);
   await seedCreatives(ownerPool, companyId, 1000);
   await seedAttribution(ownerPool, companyId);
