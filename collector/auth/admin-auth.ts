@@ -93,15 +93,16 @@ export function adminAuth(deps: AdminAuthDeps): Koa.Middleware {
       return;
     }
     const principal = await authenticate(ctx, deps);
-    const changes = !READ_METHODS.has(ctx.method);
-    assertRole(ctx, principal, changes ? 'admin' : 'analyst');
-    if (!changes) {
+    if (READ_METHODS.has(ctx.method)) {
+      assertRole(ctx, principal, 'analyst');
       await next();
       return;
     }
     const audit = (status: number): Promise<void> =>
       writeAudit(deps, principal, { action: `${ctx.method} ${ctx.path}`, target: ctx.querystring ? `?${ctx.querystring}` : null, status });
     try {
+      // inside the try: a change refused for the role (403) is recorded too
+      assertRole(ctx, principal, 'admin');
       await next();
     } catch (error) {
       await audit(isConnectionError(error) ? 503 : typeof (error as { status?: unknown }).status === 'number' ? (error as { status: number }).status : 500);

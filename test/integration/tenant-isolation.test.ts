@@ -164,6 +164,11 @@ const FIXTURES: Record<string, (tx: DatabaseTransactionConnection, companyId: st
   creative_fatigue: (tx, c) =>
     tx.query(sql.unsafe`INSERT INTO creative_fatigue (company_id, platform, creative_id, as_of, status, cumulative_impressions, reason, params)
                         VALUES (${c}, 'meta', ${randomUUID()}, current_date, 'insufficient_data', 0, 'test', '{}'::jsonb)`),
+  // migration 0014: admin users and the append-only audit log
+  admin_users: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO admin_users (company_id, login, password_hash, role) VALUES (${c}, ${`user-${randomUUID()}`}, 'scrypt$x', 'analyst')`),
+  audit_log: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO audit_log (company_id, actor_kind, actor, action, status) VALUES (${c}, 'secret_key', 'lux_sk_test', 'PATCH /admin/tracking', 200)`),
 };
 
 function insertOrder(tx: DatabaseTransactionConnection, companyId: string, externalId: string) {
