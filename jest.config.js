@@ -1,5 +1,6 @@
 // Jest runs TypeScript through SWC (fast; type checking is `npm run typecheck`).
-// Projects: unit (pure code, no services), integration (real Postgres + real Temporal dev server).
+// Projects: unit (pure code, no services), integration (real Postgres + real Temporal dev server; also
+// test/faults: crashes and outages on purpose, in the same project so the services are set up once).
 /** @type {import('jest').Config} */
 const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
 // slonik's dependencies include ESM-only packages (p-limit, yocto-queue, ...): let SWC turn them into CJS.
@@ -16,7 +17,7 @@ module.exports = {
     {
       ...common,
       displayName: 'integration',
-      testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/e2e/**/*.test.ts'],
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/test/e2e/**/*.test.ts', '<rootDir>/test/faults/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
       testTimeout: 60000,
