@@ -75,9 +75,15 @@ BEGIN
     SELECT cur.currency, fx.rate FROM (SELECT DISTINCT currency FROM day_orders) cur
     LEFT JOIN LATERAL fx_lookup(cur.currency, v_currency, p_day) fx ON true
   ),
-  -- the customer's counted orders: by hashed email, else by the platform's customer id (index lookups)
-  history AS (
-    SELECT o.source, o.external_id, coalesce(he.first_at, hc.first_at) AS first_at, coalesce(he.earlier, hc.earlier, 0) AS earlier
+  -- the customer's counted orders: by hashed email, else by the platform's customer id (index lookups),
+  -- on each order's row (an order is one row per (source, external_id): no join back needed)
+  ord AS MATERIALIZED (
+    SELECT o.customer_key, o.currency::text AS currency, o.total_minor::bigint AS total_minor,
+      fx_apply_minor(o.total_minor, r.rate, o.currency, v_currency) AS total_reporting, o.first_touch_at, o.created_at,
+      (coalesce(coalesce(he.first_at, hc.first_at), o.created_at) AT TIME ZONE v_tz)::date AS first_order_day,
+      coalesce(he.earlier, hc.earlier, 0)::bigint AS earlier_orders,
+      o.first_touch_channel AS ft_channel, o.first_touch_source AS ft_source, o.first_touch_medium AS ft_medium, o.first_touch_campaign AS ft_campaign,
+      o.last_touch_channel AS lt_channel, o.last_touch_source AS lt_source, o.last_touch_medium AS lt_medium, o.last_touch_campaign AS lt_campaign
     FROM day_orders o
     LEFT JOIN LATERAL (
       SELECT min(p.created_at) AS first_at, count(*) FILTER (WHERE (p.created_at, p.source, p.external_id) < (o.created_at, o.source, o.external_id)) AS earlier
@@ -93,15 +99,6 @@ BEGIN
         AND p.company_id = p_company_id AND p.source = o.source AND p.customer_external_id = o.customer_external_id AND p.email_hash IS NULL
         AND p.status IN ('paid', 'fulfilled', 'partially_refunded', 'refunded')
     ) hc ON o.email_hash IS NULL AND o.customer_external_id IS NOT NULL
-  ),
-  ord AS MATERIALIZED (
-    SELECT o.customer_key, o.currency::text AS currency, o.total_minor::bigint AS total_minor,
-      fx_apply_minor(o.total_minor, r.rate, o.currency, v_currency) AS total_reporting, o.first_touch_at, o.created_at,
-      (coalesce(h.first_at, o.created_at) AT TIME ZONE v_tz)::date AS first_order_day, h.earlier::bigint AS earlier_orders,
-      o.first_touch_channel AS ft_channel, o.first_touch_source AS ft_source, o.first_touch_medium AS ft_medium, o.first_touch_campaign AS ft_campaign,
-      o.last_touch_channel AS lt_channel, o.last_touch_source AS lt_source, o.last_touch_medium AS lt_medium, o.last_touch_campaign AS lt_campaign
-    FROM day_orders o
-    JOIN history h USING (source, external_id)
     LEFT JOIN rates r USING (currency)
   ),
   -- ad campaign ids → names: utm_campaign may carry either; rows are labelled with the name
