@@ -5,7 +5,9 @@ const root = path.resolve(__dirname, '..', '..');
 
 /** Starts test/support/worker-process.ts and resolves once its worker polls the task queue. */
 export async function spawnWorkerProcess(env: { appDatabaseUrl: string; taskQueue: string; credentialsKeyHex: string }): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'test', 'support', 'worker-process.ts')], {
+  // `node --import tsx`, not tsx's CLI: the CLI runs the script in a child of its own, which a SIGKILL of the CLI
+  // would leave running (the "killed" worker would go on working).
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'test', 'support', 'worker-process.ts')], {
     cwd: root,
     env: { ...process.env, LUX_CHILD_APP_DATABASE_URL: env.appDatabaseUrl, LUX_CHILD_TASK_QUEUE: env.taskQueue, LUX_CHILD_CREDENTIALS_KEY: env.credentialsKeyHex },
     stdio: ['ignore', 'pipe', 'pipe'],
