@@ -97,7 +97,7 @@ async function generateDay(ownerPool: DatabasePool, companyId: string, day: stri
         SELECT ${companyId}::uuid, 'woocommerce', ${day} || '-' || j, ${day} || '-' || j, ${day} || '-' || j, 'paid', 'bench',
           CASE WHEN j % 10 = 0 THEN 'USD' ELSE 'EUR' END, 1000 + (hashint4(j) & 32767),
           local_day_start(${day}::date, 'Europe/Berlin') + (j::float8 / ${ORDERS_PER_DAY} * 23 * 3600) * interval '1 second',
-          md5((hashint4(j + ${firstId}) & 49999)::text) || md5((hashint4(j + ${firstId}) & 49999)::text), ${sessionPrefix} || (j * 37 % ${sessions})
+          md5(((hashint4(j + ${firstId}) & 2147483647) % 50000)::text) || md5(((hashint4(j + ${firstId}) & 2147483647) % 50000)::text), ${sessionPrefix} || (j * 37 % ${sessions})
         FROM generate_series(0, ${ORDERS_PER_DAY - 1}) AS j
         RETURNING company_id, source, external_id, created_at, currency, total_minor, session_id
       )

@@ -17,7 +17,8 @@
 --     backfill of many small days) and plans can be cached. plan_cache_mode = force_custom_plan keeps the
 --     planner seeing the real day bounds (a generic plan would guess the day's share of raw_events).
 --   - leads are labelled by a primary-key lookup of their session (no hash join over all sessions), and
---     an order's customer history is looked up only by the key it has (email hash or customer id).
+--     an order's customer history is looked up only by the key it has (email hash or customer id), on
+--     the order's own row, and its attribution by primary key (not a hash join over all attributions).
 -- No index is added: the day-range predicates are served by raw_events_company_occurred_idx (0001),
 -- sessions_company_started_idx (0002), orders/refunds/leads (company_id, created_at) (0004, 0008).
 
@@ -68,8 +69,33 @@ BEGIN
   -- section: every table but MRR, in one statement (its CTEs are computed once and shared)
   WITH
   -- section: orders of the day, with the customer's history and the FX rate
+  -- (stg_orders' columns, on the tables: its join to order_attribution is planned as a hash join over every
+  -- attribution row of the company, which grows with the history; here it is one primary-key lookup per
+  -- order of the day — LIMIT 1 keeps the lateral from being flattened back into that join)
   day_orders AS (
-    SELECT * FROM stg_orders o WHERE o.company_id = p_company_id AND o.created_at >= v_start AND o.created_at < v_end
+    SELECT o.source, o.external_id, o.created_at, o.currency, o.total_minor, o.email_hash, o.customer_external_id,
+      CASE WHEN o.email_hash IS NOT NULL THEN 'email:' || o.email_hash
+           WHEN o.customer_external_id IS NOT NULL THEN 'customer:' || o.source || ':' || o.customer_external_id
+           ELSE 'order:' || o.source || ':' || o.external_id END AS customer_key,
+      a.first_touch_at,
+      coalesce(a.first_touch_channel, '(unattributed)') AS first_touch_channel,
+      coalesce(a.first_touch_source, '(none)') AS first_touch_source,
+      coalesce(a.first_touch_medium, '(none)') AS first_touch_medium,
+      coalesce(a.first_touch_campaign, '(not set)') AS first_touch_campaign,
+      coalesce(a.last_touch_channel, '(unattributed)') AS last_touch_channel,
+      coalesce(a.last_touch_source, '(none)') AS last_touch_source,
+      coalesce(a.last_touch_medium, '(none)') AS last_touch_medium,
+      coalesce(a.last_touch_campaign, '(not set)') AS last_touch_campaign
+    FROM fct_orders o
+    LEFT JOIN LATERAL (
+      SELECT a.first_touch_at, a.first_touch_channel, a.first_touch_source, a.first_touch_medium, a.first_touch_campaign,
+        a.last_touch_channel, a.last_touch_source, a.last_touch_medium, a.last_touch_campaign
+      FROM order_attribution a
+      WHERE a.company_id = o.company_id AND a.source = o.source AND a.external_id = o.external_id
+      LIMIT 1
+    ) a ON true
+    WHERE o.company_id = p_company_id AND o.status IN ('paid', 'fulfilled', 'partially_refunded', 'refunded')
+      AND o.created_at >= v_start AND o.created_at < v_end
   ),
   rates AS (
     SELECT cur.currency, fx.rate FROM (SELECT DISTINCT currency FROM day_orders) cur
