@@ -118,27 +118,33 @@ const scanRow = z.object({ n: z.coerce.number(), s: z.coerce.number() });
 const pidRow = z.object({ pid: z.number() });
 
 /**
- * CPU milliseconds used so far by this database's backends (the bench's pool connections), from
- * /proc/<pid>/schedstat (Linux, same host); NaN where that is not readable.
+ * CPU milliseconds used so far by each of this database's client backends (the bench's pool
+ * connections), from /proc/<pid>/schedstat (Linux, same host); empty where that is not readable.
  */
-async function backendCpuMs(ownerPool: DatabasePool): Promise<number> {
+async function backendCpuMs(ownerPool: DatabasePool): Promise<Map<number, number>> {
   const pids = await ownerPool.any(sql.type(pidRow)`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'`);
-  let total = 0;
+  const cpu = new Map<number, number>();
   for (const { pid } of pids) {
     try {
-      total += Number((await readFile(`/proc/${pid}/schedstat`, 'utf8')).split(' ')[0]) / 1e6;
+      cpu.set(pid, Number((await readFile(`/proc/${pid}/schedstat`, 'utf8')).split(' ')[0]) / 1e6);
     } catch {
-      return NaN;
+      return new Map();
     }
   }
-  return total;
+  return cpu;
 }
 
-/** Wall and backend CPU time of `work`. */
+/**
+ * Wall and backend CPU time of `work`. A connection the pool opened meanwhile counts whole; one it
+ * closed meanwhile (idle) is not counted (NaN when nothing could be read).
+ */
 async function timedCpu<T>(ownerPool: DatabasePool, work: () => Promise<T>): Promise<{ ms: number; cpuMs: number; value: T }> {
-  const c0 = await backendCpuMs(ownerPool);
+  const before = await backendCpuMs(ownerPool);
   const { ms, value } = await timed(work);
-  return { ms, cpuMs: (await backendCpuMs(ownerPool)) - c0, value };
+  const after = await backendCpuMs(ownerPool);
+  let cpuMs = after.size === 0 ? NaN : 0;
+  for (const [pid, total] of after) cpuMs += total - (before.get(pid) ?? 0);
+  return { ms, cpuMs, value };
 }
 
 /**
