@@ -156,3 +156,15 @@ test('sign-in answers 503 naming ADMIN_SESSION_SECRET when it is not configured'
     await bare.close();
   }
 });
+
+test('data subject requests take an admin session too; an analyst session is refused and the attempt audited', async () => {
+  const admin = (await login('ada')).body.token as string;
+  const analyst = (await login('ann')).body.token as string;
+  const exported = await call('POST', '/admin/dsr/export', admin, { kind: 'user_id', value: 'u-dsr-1' });
+  expect(exported.status).toBe(200);
+  expect(exported.body).toMatchObject({ ok: true });
+  const refused = await call('POST', '/admin/dsr/delete', analyst, { kind: 'user_id', value: 'u-dsr-1' });
+  expect(refused.status).toBe(403);
+  const audited = (await auditOf(company.companyId)).filter((r) => r.action.startsWith('POST /admin/dsr/'));
+  expect(audited.map((r) => [r.action, r.status])).toEqual(expect.arrayContaining([['POST /admin/dsr/export', 200], ['POST /admin/dsr/delete', 403]]));
+});
