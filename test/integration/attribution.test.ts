@@ -277,19 +277,3 @@ test('the pending sweep attributes only orders never attributed or changed since
   expect(rows).toEqual([{ external_id: 'a04', revenue_minor: 20000 }, { external_id: 'pending-1', revenue_minor: 100 }]);
   expect(await backfill(companyId, null, null, { pendingOnly: true })).toMatchObject({ ordersRead: 0, ordersWritten: 0 });
 });
-
-test('a touch needs its order attribution, and deleting an attribution removes its touches (migration 0017)', async () => {
-  const companyId = companies.main;
-  const touchesOf = async (externalId: string) =>
-    db.ownerPool.oneFirst(sql.type(z.object({ n: z.coerce.number() }))`
-      SELECT count(*) AS n FROM attribution_touches WHERE company_id = ${companyId} AND source = 'woocommerce' AND external_id = ${externalId}`);
-  await expect(db.ownerPool.query(sql.unsafe`
-    INSERT INTO attribution_touches (company_id, source, external_id, position, session_id, matched_by, started_at, channel, touch_source, touch_medium,
-      role, reason, credit_first_touch_minor, credit_last_touch_minor, credit_linear_minor, credit_position_based_minor, credit_time_decay_minor)
-    VALUES (${companyId}, 'woocommerce', 'no-such-order', 1, 's', 'order_visitor', now(), 'Direct', '(direct)', '(none)', 'first_last', 'x', 0, 0, 0, 0, 0)`)).rejects.toThrow(/violates its reference to "order_attribution"/);
-  expect(await touchesOf('a25')).toBe(3);
-  await db.ownerPool.query(sql.unsafe`DELETE FROM order_attribution WHERE company_id = ${companyId} AND source = 'woocommerce' AND external_id = 'a25'`);
-  expect(await touchesOf('a25')).toBe(0);
-  await (await startAttributeOrderWorkflow(env.client, { companyId, source: 'woocommerce', externalId: 'a25' }, taskQueue)).result();
-  expect(await touchesOf('a25')).toBe(3);
-});
