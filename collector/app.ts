@@ -100,7 +100,7 @@ export function createApp(deps: CollectorDeps): Koa {
   app.use(loginRoutes(adminAuthDeps).routes());
   app.use(adminAuth(adminAuthDeps));
   app.use(adminRoutes({ appPool: deps.appPool, keys, logger: deps.logger }).routes());
-  app.use(dashboardRoutes({ appPool: deps.appPool, logger: deps.logger, ipHashSecret: deps.ipHashSecret }).routes());
+  app.use(dashboardRoutes({ appPool: deps.appPool, logger: deps.logger, ipHashSecret: deps.ipHashSecret, auth: adminAuthDeps }).routes());
   app.use(privacyRoutes({ appPool: deps.appPool, logger: deps.logger }).routes());
   app.use(messageRoutes({ appPool: deps.appPool, keys, logger: deps.logger, messageLinkSecret: deps.messageLinkSecret, publicUrl: deps.publicUrl }).routes());
   app.use(router.routes());

@@ -35,29 +35,41 @@ const PUBLIC_ADMIN_PATHS = new Set(['/admin/login']);
 
 export const isAdminPath = (path: string): boolean => path === '/admin' || path.startsWith('/admin/');
 
+export type Refusal = { refused: 401 | 403; message: string };
+
+/**
+ * What one credential (a secret key or a session token) stands for: the principal, or why it is refused.
+ * Shared by the /admin middleware and the /dashboards pages (which also keep it in their cookie).
+ */
+export async function resolveCredential(credential: string, deps: AdminAuthDeps): Promise<Principal | Refusal> {
+  if (looksLikeSecretKey(credential)) {
+    const key = await deps.keys.resolveSecretKey(credential);
+    if (!key) return { refused: 401, message: 'unknown or revoked secret key' };
+    if (!key.scopes.includes('admin')) return { refused: 403, message: 'this secret key lacks the admin scope' };
+    return { companyId: key.companyId, role: 'admin', actorKind: 'secret_key', actor: credential.slice(0, 12) };
+  }
+  if (looksLikeSessionToken(credential)) {
+    if (!deps.sessionSecret) return { refused: 401, message: 'session tokens are not accepted here (ADMIN_SESSION_SECRET is not set)' };
+    const verified = verifySessionToken(credential, deps.sessionSecret);
+    if (!verified.ok) return { refused: 401, message: `invalid session token (${verified.reason.replace('_', ' ')}); sign in again at POST /admin/login` };
+    const { cid, sub } = verified.claims;
+    const role = await withTenant(deps.appPool, cid, (tx) => activeAdminUserRole(tx, sub));
+    if (!role) return { refused: 401, message: 'this user is disabled or no longer exists' };
+    return { companyId: cid, role, actorKind: 'user', actor: sub };
+  }
+  return { refused: 401, message: 'unknown credential: expected a secret key (lux_sk_…) or a session token' };
+}
+
+export const isRefusal = (value: Principal | Refusal): value is Refusal => 'refused' in value;
+
 /** Resolves the request's credential to a principal; 401 without a valid one, 403 for a key without the admin scope. */
 export async function authenticate(ctx: Koa.Context, deps: AdminAuthDeps): Promise<Principal> {
   const existing = ctx.state.principal as Principal | undefined;
   if (existing) return existing;
   const bearer = /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'))?.[1];
   if (!bearer) return ctx.throw(401, 'this endpoint needs "Authorization: Bearer <secret key or session token>"');
-  let principal: Principal;
-  if (looksLikeSecretKey(bearer)) {
-    const key = await deps.keys.resolveSecretKey(bearer);
-    if (!key) return ctx.throw(401, 'unknown or revoked secret key');
-    if (!key.scopes.includes('admin')) return ctx.throw(403, 'this secret key lacks the admin scope');
-    principal = { companyId: key.companyId, role: 'admin', actorKind: 'secret_key', actor: bearer.slice(0, 12) };
-  } else if (looksLikeSessionToken(bearer)) {
-    if (!deps.sessionSecret) return ctx.throw(401, 'session tokens are not accepted here (ADMIN_SESSION_SECRET is not set)');
-    const verified = verifySessionToken(bearer, deps.sessionSecret);
-    if (!verified.ok) return ctx.throw(401, `invalid session token (${verified.reason.replace('_', ' ')}); sign in again at POST /admin/login`);
-    const { cid, sub } = verified.claims;
-    const role = await withTenant(deps.appPool, cid, (tx) => activeAdminUserRole(tx, sub));
-    if (!role) return ctx.throw(401, 'this user is disabled or no longer exists');
-    principal = { companyId: cid, role, actorKind: 'user', actor: sub };
-  } else {
-    return ctx.throw(401, 'unknown credential: expected a secret key (lux_sk_…) or a session token');
-  }
+  const principal = await resolveCredential(bearer, deps);
+  if (isRefusal(principal)) return ctx.throw(principal.refused, principal.message);
   ctx.state.principal = principal;
   return principal;
 }

@@ -1,15 +1,17 @@
 // The built-in dashboards (for the embedded default, where no Metabase runs): the same dashboards/ SQL
 // files, rendered as tables and Chart.js charts.
 //   GET  /dashboards                      login form (or, signed in, the first dashboard)
-//   POST /dashboards/login                form field `key` = a secret key with the admin scope → session cookie
+//   POST /dashboards/login                form field `key` = a secret key with the admin scope, or
+//                                         `company_id` + `login` + `password` of a user (admin or analyst) → session cookie
 //   POST /dashboards/logout               clears the cookie
 //   GET  /dashboards/:dashboard           the page (company picker, date range, a table and chart per question)
 //   GET  /dashboards/api/:dashboard/:question?from=YYYY-MM-DD&to=YYYY-MM-DD[&channel=…]   the rows as JSON
 //   GET  /dashboards/assets/chart.umd.min.js, /dashboards/assets/ui.js   Chart.js from node_modules, the page script
-// Auth: the session cookie `lux_dash` (HttpOnly, SameSite=Strict, Path=/dashboards, 8 hours) holds the
-// SHA-256 of the secret key and an expiry, signed with an HMAC key derived from IP_HASH_SECRET; every
-// request re-resolves the key (revoking it ends the session). The JSON API also takes
-// `Authorization: Bearer lux_sk_…`. The company is the key's, never a request parameter, and the SQL runs
+// Auth: the session cookie `lux_dash` (HttpOnly, SameSite=Strict, Path=/dashboards, 8 hours) holds either
+// the SHA-256 of the secret key and an expiry, or a user's session token (lib/auth/session-token.ts),
+// signed with an HMAC key derived from IP_HASH_SECRET; every request re-resolves it (revoking the key or
+// disabling the user ends the session). The dashboards only read, so both roles (admin, analyst) may
+// see them. The JSON API also takes `Authorization: Bearer <secret key or session token>`. The company is the key's, never a request parameter, and the SQL runs
 // as lux_app under withTenant (lib/dashboards/run-question.ts).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -24,9 +26,11 @@ import type { DatabasePool } from '../../lib/db/pool';
 import { withTenant } from '../../lib/db/tenant';
 import { hashSecretKey, looksLikeSecretKey } from '../../lib/keys';
 import type { Logger } from '../../lib/logger';
+import { isRefusal, resolveCredential, type AdminAuthDeps } from '../auth/admin-auth';
 import { readRawBody } from '../read-body';
+import { signInUser } from './login';
 
-export type DashboardRouteDeps = { appPool: DatabasePool; logger: Logger; ipHashSecret: string };
+export type DashboardRouteDeps = { appPool: DatabasePool; logger: Logger; ipHashSecret: string; auth: AdminAuthDeps };
 
 export const SESSION_COOKIE = 'lux_dash';
 const SESSION_SECONDS = 8 * 3600;
@@ -69,15 +73,36 @@ export function dashboardRoutes(deps: DashboardRouteDeps): Router {
     return row && row.scopes.includes('admin') ? row.company_id : undefined;
   }
 
+  /** The company of a credential (secret key with the admin scope, or a user's session token, any role). */
+  async function companyOfCredential(credential: string): Promise<string | undefined> {
+    const principal = await resolveCredential(credential, deps.auth);
+    return isRefusal(principal) ? undefined : principal.companyId;
+  }
+
+  const sessionPayload = z.union([z.object({ h: z.string().regex(/^[0-9a-f]{64}$/), exp: z.number() }), z.object({ t: z.string().min(1).max(4096) })]);
+
   async function authenticate(ctx: Koa.Context): Promise<string | undefined> {
     const bearer = /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'))?.[1];
-    if (bearer) return companyOfKeyHash(hashSecretKey(bearer));
+    if (bearer) return companyOfCredential(bearer);
     const cookie = ctx.cookies.get(SESSION_COOKIE);
     const payload = cookie ? signer.verify(cookie) : undefined;
     if (!payload) return undefined;
-    const session = z.object({ h: z.string().regex(/^[0-9a-f]{64}$/), exp: z.number() }).safeParse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
-    if (!session.success || session.data.exp < Date.now() / 1000) return undefined;
+    let decoded: unknown;
+    try {
+      decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    } catch {
+      return undefined;
+    }
+    const session = sessionPayload.safeParse(decoded);
+    if (!session.success) return undefined;
+    if ('t' in session.data) return companyOfCredential(session.data.t); // the token carries its own expiry
+    if (session.data.exp < Date.now() / 1000) return undefined;
     return companyOfKeyHash(session.data.h);
+  }
+
+  function setSession(ctx: Koa.Context, session: z.infer<typeof sessionPayload>): void {
+    const payload = Buffer.from(JSON.stringify(session)).toString('base64url');
+    ctx.cookies.set(SESSION_COOKIE, signer.sign(payload), { httpOnly: true, sameSite: 'strict', path: '/dashboards', maxAge: SESSION_SECONDS * 1000, overwrite: true, secure: ctx.secure });
   }
 
   router.get('/', async (ctx) => {
@@ -88,18 +113,33 @@ export function dashboardRoutes(deps: DashboardRouteDeps): Router {
 
   router.post('/login', async (ctx) => {
     const body = new URLSearchParams(await readRawBody(ctx, { limitBytes: 4096, encoding: 'utf8', what: 'login form' }));
+    const refuse = (message: string): void => {
+      ctx.status = 401;
+      ctx.type = 'text/html; charset=utf-8';
+      ctx.body = loginPage(message);
+    };
+    const login = (body.get('login') ?? '').trim();
+    if (login !== '') {
+      // A user (admin or analyst) signs in with the company id, login and password.
+      const sessionSecret = deps.auth.sessionSecret;
+      const companyId = (body.get('company_id') ?? '').trim();
+      if (!sessionSecret) return refuse('User sign-in is not configured here (ADMIN_SESSION_SECRET is not set); use a secret key.');
+      if (!z.string().uuid().safeParse(companyId).success) return refuse('The company id must be the UUID the company was created with.');
+      const signedIn = await signInUser({ ...deps.auth, sessionSecret }, { companyId, login, password: body.get('password') ?? '' }, 'POST /dashboards/login');
+      if (!signedIn) return refuse('Unknown login or wrong password.');
+      setSession(ctx, { t: signedIn.token });
+      deps.logger.info({ company_id: companyId, user_id: signedIn.userId, role: signedIn.role }, 'dashboards login');
+      ctx.status = 303;
+      return ctx.redirect(`/dashboards/${dashboards[0]?.slug ?? ''}`);
+    }
     const key = (body.get('key') ?? '').trim();
     const keyHash = looksLikeSecretKey(key) ? hashSecretKey(key) : undefined;
     const companyId = keyHash ? await companyOfKeyHash(keyHash) : undefined;
     if (!keyHash || !companyId) {
       deps.logger.warn({ path: ctx.path }, 'dashboards login refused: unknown, revoked or non-admin key');
-      ctx.status = 401;
-      ctx.type = 'text/html; charset=utf-8';
-      ctx.body = loginPage('That key is unknown, revoked, or lacks the admin scope.');
-      return;
+      return refuse('That key is unknown, revoked, or lacks the admin scope.');
     }
-    const payload = Buffer.from(JSON.stringify({ h: keyHash, exp: Math.floor(Date.now() / 1000) + SESSION_SECONDS })).toString('base64url');
-    ctx.cookies.set(SESSION_COOKIE, signer.sign(payload), { httpOnly: true, sameSite: 'strict', path: '/dashboards', maxAge: SESSION_SECONDS * 1000, overwrite: true, secure: ctx.secure });
+    setSession(ctx, { h: keyHash, exp: Math.floor(Date.now() / 1000) + SESSION_SECONDS });
     deps.logger.info({ company_id: companyId }, 'dashboards login');
     ctx.status = 303;
     ctx.redirect(`/dashboards/${dashboards[0]?.slug ?? ''}`);
@@ -122,7 +162,7 @@ export function dashboardRoutes(deps: DashboardRouteDeps): Router {
 
   router.get('/api/:dashboard/:question', async (ctx) => {
     const companyId = await authenticate(ctx);
-    if (!companyId) return ctx.throw(401, 'dashboards need a session (POST /dashboards/login) or "Authorization: Bearer <secret key with the admin scope>"');
+    if (!companyId) return ctx.throw(401, 'dashboards need a session (POST /dashboards/login) or "Authorization: Bearer <secret key with the admin scope or session token>"');
     const question = bySlug.get(ctx.params.dashboard ?? '')?.questions.find((q) => q.slug === ctx.params.question);
     if (!question) return ctx.throw(404, 'no such dashboard question');
     const parsed = filtersSchema.safeParse(ctx.query);
@@ -169,6 +209,8 @@ function loginPage(error?: string): string {
 <h2>Sign in</h2><p>Paste a secret key with the admin scope (<code>lux_sk_…</code>). The dashboards show that key's company.</p>
 ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
 <form method="post" action="/dashboards/login"><input name="key" type="password" autocomplete="off" size="60" required aria-label="Secret key"> <button type="submit">Sign in</button></form>
+<h2>Or sign in as a user</h2><p>Users are created with <code>npm run lux -- users add</code> (role admin or analyst).</p>
+<form method="post" action="/dashboards/login"><p><input name="company_id" size="40" required placeholder="company id" aria-label="Company id"></p><p><input name="login" required placeholder="login" aria-label="Login"> <input name="password" type="password" required placeholder="password" aria-label="Password"> <button type="submit">Sign in</button></p></form>
 </section></main></body></html>`;
 }
 

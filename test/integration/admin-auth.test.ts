@@ -168,3 +168,40 @@ test('data subject requests take an admin session too; an analyst session is ref
   const audited = (await auditOf(company.companyId)).filter((r) => r.action.startsWith('POST /admin/dsr/'));
   expect(audited.map((r) => [r.action, r.status])).toEqual(expect.arrayContaining([['POST /admin/dsr/export', 200], ['POST /admin/dsr/delete', 403]]));
 });
+
+describe('the built-in dashboards take user sign-in too (read-only: both roles)', () => {
+  const signIn = (form: Record<string, string>) =>
+    fetch(`${server.url}/dashboards/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+  const question = '/dashboards/api/executive/kpis?from=2025-03-01&to=2025-03-31';
+
+  test('an analyst signs in with company, login and password; the cookie opens the dashboards of that company only', async () => {
+    const answer = await signIn({ company_id: company.companyId, login: 'ann', password: PASSWORD });
+    expect(answer.status).toBe(303);
+    const cookie = (answer.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    expect(cookie).toMatch(/^lux_dash=/);
+    const rows = await fetch(`${server.url}${question}`, { headers: { cookie } });
+    expect(rows.status).toBe(200);
+    const page = await fetch(`${server.url}/dashboards/executive`, { headers: { cookie } });
+    expect(await page.text()).toContain('Audited Shop');
+    const audited = (await auditOf(company.companyId)).filter((r) => r.action === 'POST /dashboards/login');
+    expect(audited.map((r) => [r.status, r.detail.outcome])).toContainEqual([200, 'signed_in']);
+  });
+
+  test('a wrong password gets 401 and no cookie; an analyst session token works as a bearer credential', async () => {
+    const wrong = await signIn({ company_id: company.companyId, login: 'ann', password: 'not the password at all' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('set-cookie')).toBeNull();
+    const token = (await login('ann')).body.token as string;
+    expect((await fetch(`${server.url}${question}`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect((await fetch(`${server.url}${question}`, { headers: { authorization: 'Bearer not.a.token' } })).status).toBe(401);
+  });
+
+  test('disabling the user ends a dashboards session that is already open', async () => {
+    await addAdminUser(db.ownerPool, { companyId: company.companyId, login: 'temp-analyst', role: 'analyst', password: PASSWORD });
+    const answer = await signIn({ company_id: company.companyId, login: 'temp-analyst', password: PASSWORD });
+    const cookie = (answer.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    expect((await fetch(`${server.url}${question}`, { headers: { cookie } })).status).toBe(200);
+    await disableAdminUser(db.ownerPool, company.companyId, 'temp-analyst');
+    expect((await fetch(`${server.url}${question}`, { headers: { cookie } })).status).toBe(401);
+  });
+});
