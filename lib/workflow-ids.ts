@@ -20,6 +20,9 @@ export const attributeOrdersWorkflowId = (companyId: string, from: string | null
 /** The sweep of one company's orders never attributed or changed since (after imports; `lux attribution backfill --pending`). */
 export const attributionSweepWorkflowId = (companyId: string): string => `attribution-sweep:${companyId}`;
 
+/** The 15-minute Schedule that starts that sweep (workers/schedules.ts). */
+export const attributionSweepScheduleId = (companyId: string): string => `attribution-sweep-schedule:${companyId}`;
+
 /** One order's conversion forwarding (`forward:<company>:<source>:<external id>`): prepare the outbox rows, send the pending ones. */
 export const forwardConversionWorkflowId = (companyId: string, source: string, externalId: string): string => `forward:${companyId}:${source}:${externalId}`;
 

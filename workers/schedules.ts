@@ -9,7 +9,8 @@ import type { DatabasePool } from '../lib/db/pool';
 import type { Logger } from '../lib/logger';
 import { DAILY_ROLLUP } from '../lib/metrics/definitions';
 import { TASK_QUEUES } from '../lib/task-queues';
-import { importScheduleId, importSourceWorkflowId, rollupScheduleId, scheduledRollupWorkflowId } from '../lib/workflow-ids';
+import { attributionSweepScheduleId, attributionSweepWorkflowId, importScheduleId, importSourceWorkflowId, rollupScheduleId, scheduledRollupWorkflowId } from '../lib/workflow-ids';
+import type { attributeOrdersWorkflow } from '../workflows/attribute-orders';
 import type { dailyRollupWorkflow } from '../workflows/daily-rollup';
 import type { importSourceWorkflow } from '../workflows/import-source';
 import { CompanyIdKey } from '../workflows/search-attributes';
@@ -36,8 +37,8 @@ export function importScheduleOptions(input: { companyId: string; source: string
   };
 }
 
-export async function ensureImportSchedule(client: Client, input: { companyId: string; source: string; timeZone: string }): Promise<'created' | 'updated'> {
-  const options = importScheduleOptions(input);
+/** Creates the schedule, or updates an existing one to this definition (idempotent). */
+async function upsertSchedule(client: Client, options: ScheduleOptions): Promise<'created' | 'updated'> {
   try {
     await client.schedule.create(options);
     return 'created';
@@ -46,6 +47,10 @@ export async function ensureImportSchedule(client: Client, input: { companyId: s
     await client.schedule.getHandle(options.scheduleId).update((previous) => ({ ...previous, spec: options.spec, action: options.action, policies: options.policies }));
     return 'updated';
   }
+}
+
+export function ensureImportSchedule(client: Client, input: { companyId: string; source: string; timeZone: string }): Promise<'created' | 'updated'> {
+  return upsertSchedule(client, importScheduleOptions(input));
 }
 
 // section: daily rollups ----------------------------------------------------------------------------------------
@@ -70,22 +75,40 @@ export function rollupScheduleOptions(input: { companyId: string; timeZone: stri
 }
 
 /** Creates the company's rollup schedule, or updates it to the current definition (idempotent). */
-export async function ensureRollupSchedule(client: Client, input: { companyId: string; timeZone: string }): Promise<'created' | 'updated'> {
-  const options = rollupScheduleOptions(input);
-  try {
-    await client.schedule.create(options);
-    return 'created';
-  } catch (error) {
-    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-    await client.schedule.getHandle(options.scheduleId).update((previous) => ({ ...previous, spec: options.spec, action: options.action, policies: options.policies }));
-    return 'updated';
-  }
+export function ensureRollupSchedule(client: Client, input: { companyId: string; timeZone: string }): Promise<'created' | 'updated'> {
+  return upsertSchedule(client, rollupScheduleOptions(input));
+}
+
+// section: attribution sweep ------------------------------------------------------------------------------------
+// Every 15 minutes per company: attribute the orders never attributed or changed since (the sweep of
+// attributeOrdersWorkflow with pendingOnly). It catches what the per-order starts missed: a storefront
+// purchase whose start failed while Temporal was unreachable, an order changed while its run was going,
+// identity links that arrived later. A sweep still running at the next fire is left alone (SKIP).
+export function attributionSweepScheduleOptions(input: { companyId: string }): ScheduleOptions {
+  return {
+    scheduleId: attributionSweepScheduleId(input.companyId),
+    spec: { intervals: [{ every: '15 minutes' }] },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'attributeOrdersWorkflow',
+      workflowId: attributionSweepWorkflowId(input.companyId),
+      taskQueue: TASK_QUEUES.analytics,
+      args: [{ companyId: input.companyId, from: null, to: null, pendingOnly: true }] satisfies Parameters<typeof attributeOrdersWorkflow>,
+      typedSearchAttributes: [{ key: CompanyIdKey, value: input.companyId }],
+    },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '15 minutes' },
+    memo: { companyId: input.companyId, kind: 'attribution-sweep' },
+  };
+}
+
+export function ensureAttributionSweepSchedule(client: Client, input: { companyId: string }): Promise<'created' | 'updated'> {
+  return upsertSchedule(client, attributionSweepScheduleOptions(input));
 }
 
 const companyZoneRow = z.object({ company_id: z.string(), time_zone: z.string() });
 
 /**
- * Every company's rollup schedule (the analytics worker calls this at start). Uses the app role: the
+ * Every company's rollup schedule and attribution sweep schedule (the analytics worker calls this at start). Uses the app role: the
  * list comes from list_company_time_zones() (SECURITY DEFINER, ids and zones only). A company whose
  * schedule cannot be registered is logged and skipped, never stops the others or the worker.
  */
@@ -95,6 +118,7 @@ export async function ensureRollupSchedules(client: Client, pool: DatabasePool, 
   for (const c of companies) {
     try {
       counts[await ensureRollupSchedule(client, { companyId: c.company_id, timeZone: c.time_zone })] += 1;
+      await ensureAttributionSweepSchedule(client, { companyId: c.company_id });
     } catch (error) {
       counts.failed += 1;
       logger.error({ company_id: c.company_id, err: error }, 'rollup schedule registration failed');

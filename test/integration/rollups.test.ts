@@ -13,7 +13,7 @@ import { rollupCompanyDaySql } from '../../activities/rollups';
 import { createLogger } from '../../lib/logger';
 import { recentLocalDays } from '../../lib/metrics/days';
 import { TIME_TO_CONVERSION_BUCKETS, timeToConversionBucket } from '../../lib/metrics/time-to-conversion';
-import { rollupScheduleId } from '../../lib/workflow-ids';
+import { attributionSweepScheduleId, rollupScheduleId } from '../../lib/workflow-ids';
 import { createLuxWorker } from '../../workers/create-worker';
 import { ensureRollupSchedule, ensureRollupSchedules } from '../../workers/schedules';
 import { startDailyRollupWorkflow, startRollupBackfillWorkflow } from '../../workers/start-rollups';
@@ -251,7 +251,19 @@ test('schedules: registering twice keeps one schedule per company, at 04:15 in t
     const ids: string[] = [];
     for await (const s of env.client.schedule.list()) if (s.scheduleId.startsWith('rollup-schedule:')) ids.push(s.scheduleId);
     expect(ids.filter((id) => id === rollupScheduleId(auckland))).toHaveLength(1);
+
+    // the same registration keeps one 15-minute attribution sweep per company
+    const sweep = await env.client.schedule.getHandle(attributionSweepScheduleId(auckland)).describe();
+    expect(sweep.spec.intervals).toEqual([expect.objectContaining({ every: 900_000 })]);
+    expect(sweep.policies).toMatchObject({ overlap: 'SKIP' });
+    expect(sweep.action).toMatchObject({ type: 'startWorkflow', workflowType: 'attributeOrdersWorkflow', workflowId: `attribution-sweep:${auckland}`, args: [{ companyId: auckland, pendingOnly: true }] });
+    const sweeps: string[] = [];
+    for await (const s of env.client.schedule.list()) if (s.scheduleId === attributionSweepScheduleId(auckland)) sweeps.push(s.scheduleId);
+    expect(sweeps).toHaveLength(1);
   } finally {
-    for (const c of [auckland, companyId, otherCompanyId]) await env.client.schedule.getHandle(rollupScheduleId(c)).delete().catch(() => undefined);
+    for (const c of [auckland, companyId, otherCompanyId]) {
+      await env.client.schedule.getHandle(rollupScheduleId(c)).delete().catch(() => undefined);
+      await env.client.schedule.getHandle(attributionSweepScheduleId(c)).delete().catch(() => undefined);
+    }
   }
 });
