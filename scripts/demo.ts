@@ -2,7 +2,7 @@
 // generated storefront's history for the demo company, through the real paths, then runs attribution,
 // rollups and alert evaluation through Temporal. docs/demo.md describes every step.
 //
-//   npm run demo -- [--days 90] [--seed 20261] [--sessions-per-day 500] [--skip-load] [--no-smtp-sink]
+//   npm run demo -- [--days 90] [--seed 20261] [--sessions-per-day 500] [--live-days 2] [--skip-load] [--no-smtp-sink]
 //
 // Settings are read as `npm start` wrote them: DATABASE_URL (default: the server on 127.0.0.1:5432, else
 // the embedded one on 54329; database LUX_DATABASE_NAME or lux), LUX_CREDENTIALS_KEY (default: from
@@ -24,7 +24,7 @@ import { CredentialsNotFoundError, loadIntegrationCredentials, saveIntegrationCr
 import { createDatabasePool, type DatabasePool } from '../lib/db/pool';
 import { withTenant } from '../lib/db/tenant';
 import { generateStorefront, funnelCounts } from '../lib/demo/generator';
-import { deliverWooCommerceOrders, insertAdSpend, insertMessages, postEvents } from '../lib/demo/load';
+import { deliverWooCommerceOrders, insertAdSpend, insertMessages, loadEventsBulk, postEvents, saveOrdersBulk } from '../lib/demo/load';
 import { generateSecretKey } from '../lib/keys';
 import { TASK_QUEUES } from '../lib/task-queues';
 import { evaluateAlertsWorkflowId } from '../lib/workflow-ids';
@@ -74,12 +74,13 @@ async function ownerDatabaseUrl(): Promise<string> {
   throw new Error('no Postgres found (DATABASE_URL, 127.0.0.1:5432, embedded 54329): start the stack with `npm start` first');
 }
 
-async function credentialsKeyText(): Promise<string> {
-  if (process.env.LUX_CREDENTIALS_KEY) return process.env.LUX_CREDENTIALS_KEY;
+async function localSecret(env: string, field: 'credentialsKey' | 'ipHashSecret'): Promise<string> {
+  const fromEnv = process.env[env];
+  if (fromEnv) return fromEnv;
   const file = path.join(dataDir, 'secrets.json');
-  if (!existsSync(file)) throw new Error(`LUX_CREDENTIALS_KEY is not set and ${file} does not exist: run \`npm start\` first`);
-  const secrets = z.object({ credentialsKey: z.string() }).parse(JSON.parse(await readFile(file, 'utf8')));
-  return secrets.credentialsKey;
+  if (!existsSync(file)) throw new Error(`${env} is not set and ${file} does not exist: run \`npm start\` first`);
+  const secrets = z.object({ credentialsKey: z.string(), ipHashSecret: z.string() }).parse(JSON.parse(await readFile(file, 'utf8')));
+  return secrets[field];
 }
 
 const demoRow = z.object({ company_id: z.string().uuid(), site_key: z.string(), time_zone: z.string(), reporting_currency: z.string() });
@@ -139,9 +140,14 @@ async function waitForOrders(pool: DatabasePool, companyId: string, orderIds: st
   }
 }
 
-/** A local mailbox when nothing listens on SMTP 127.0.0.1:1025 (no Mailpit): mails saved as .eml files. */
-async function startSmtpSink(dir: string): Promise<SMTPServer | undefined> {
-  if (process.env.SMTP_URL || (await isListening('127.0.0.1', 1025))) return undefined;
+/**
+ * A local mailbox when nothing listens on the workers' SMTP address (SMTP_URL, default 127.0.0.1:1025,
+ * where docker compose runs Mailpit): mails saved as .eml files. Only for a local address.
+ */
+async function startSmtpSink(dir: string): Promise<{ server: SMTPServer; port: number } | undefined> {
+  const url = new URL(process.env.SMTP_URL ?? 'smtp://127.0.0.1:1025');
+  const port = Number(url.port || 25);
+  if (!['127.0.0.1', 'localhost'].includes(url.hostname) || (await isListening('127.0.0.1', port))) return undefined;
   await mkdir(dir, { recursive: true });
   const server = new SMTPServer({
     authOptional: true,
@@ -164,17 +170,19 @@ async function startSmtpSink(dir: string): Promise<SMTPServer | undefined> {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(1025, '127.0.0.1', () => resolve());
+    server.listen(port, '127.0.0.1', () => resolve());
   });
-  return server;
+  return { server, port };
 }
 
-type Options = { days: string; seed: string; sessionsPerDay: string; skipLoad?: boolean; smtpSink: boolean };
+type Options = { days: string; seed: string; sessionsPerDay: string; liveDays: string; skipLoad?: boolean; smtpSink: boolean };
 
 async function main(o: Options): Promise<void> {
   const days = Number(o.days);
   const seed = Number(o.seed);
   const sessionsPerDay = Number(o.sessionsPerDay);
+  const liveDays = Number(o.liveDays);
+  if (!Number.isInteger(liveDays) || liveDays < 0) throw new Error('--live-days must be a whole number ≥ 0');
   if (!Number.isInteger(days) || days < 1 || days > 400) throw new Error('--days must be 1..400');
   const collectorUrl = (process.env.LUX_COLLECTOR_URL ?? `http://${process.env.COLLECTOR_HOST ?? '127.0.0.1'}:${process.env.COLLECTOR_PORT ?? '8080'}`).replace(/\/+$/, '');
   const temporalAddress = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
@@ -186,7 +194,7 @@ async function main(o: Options): Promise<void> {
   const pool = await createDatabasePool(await ownerDatabaseUrl(), { maximumPoolSize: 3 });
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection, namespace });
-  let smtp: SMTPServer | undefined;
+  let smtp: { server: SMTPServer; port: number } | undefined;
   try {
     const company = await findDemoCompany(pool);
     const companyId = company.company_id;
@@ -203,17 +211,27 @@ async function main(o: Options): Promise<void> {
     const to = data.days.at(-1)!;
     if (!o.skipLoad) {
       const secretKey = await mintDemoKey(pool, companyId);
-      const webhookSecret = await ensureWooCommerce(pool, await credentialsKeyText(), companyId);
+      const webhookSecret = await ensureWooCommerce(pool, await localSecret('LUX_CREDENTIALS_KEY', 'credentialsKey'), companyId);
 
-      say('1/6 storefront events → POST /e/batch (secret key: server-side source, past times kept)');
-      const posted = await postEvents(collectorUrl, secretKey, data.events, { onProgress: progress('events') });
+      // The last --live-days go through the collector and signed webhooks; older history through the bulk path.
+      const liveFrom = `${data.days[Math.max(0, data.days.length - liveDays)]!}T00:00:00.000Z`;
+      const liveEvents = data.events.filter((e) => e.occurred_at >= liveFrom);
+      const liveOrders = data.orders.filter((x) => x.createdAt >= liveFrom);
+      const historyEvents = data.events.filter((e) => e.occurred_at < liveFrom);
+      const historyOrders = data.orders.filter((x) => x.createdAt < liveFrom);
+
+      say(`1/6 history before ${liveFrom.slice(0, 10)} → bulk path (prepareEvent + ingest_event_batch; WooCommerce JSON normalised and saved as the webhook workflow does)`);
+      const bulkStored = await loadEventsBulk(pool, companyId, await localSecret('IP_HASH_SECRET', 'ipHashSecret'), historyEvents, progress('events (bulk)'));
+      await saveOrdersBulk(pool, companyId, historyOrders, DEMO_STORE_URL, progress('orders (bulk)'));
+      say(`  ${bulkStored} events newly stored (${historyEvents.length - bulkStored} already there), ${historyOrders.length} orders saved`);
+
+      say(`2/6 the last ${liveDays} day(s) → the real paths: POST /e/batch with a secret key (server-side source, past times kept), signed WooCommerce webhooks`);
+      const posted = await postEvents(collectorUrl, secretKey, liveEvents, { onProgress: progress('events (collector)') });
       say(`  accepted ${posted.accepted}, duplicates ${posted.duplicates} (an earlier run), rejected ${posted.rejected}`);
-
-      say('2/6 orders → signed WooCommerce webhooks (order.created, order.updated with refunds)');
-      const delivered = await deliverWooCommerceOrders(collectorUrl, company.site_key, webhookSecret, data.orders, { storeUrl: DEMO_STORE_URL, onProgress: progress('webhooks') });
-      say(`  ${delivered.stored} stored, ${delivered.duplicates} redeliveries`);
-      const refundCount = data.orders.reduce((s, x) => s + x.refunds.length, 0);
-      await waitForOrders(pool, companyId, data.orders.map((x) => String(x.orderId)), refundCount, 15 * 60_000);
+      const delivered = await deliverWooCommerceOrders(collectorUrl, company.site_key, webhookSecret, liveOrders, { storeUrl: DEMO_STORE_URL, onProgress: progress('webhooks') });
+      say(`  ${delivered.stored} webhooks stored, ${delivered.duplicates} redeliveries`);
+      const refundCount = liveOrders.reduce((s, x) => s + x.refunds.length, 0);
+      await waitForOrders(pool, companyId, liveOrders.map((x) => String(x.orderId)), refundCount, 15 * 60_000);
 
       say('3/6 ad spend and email/SMS sends → bulk inserts (the tables the ad and messaging imports fill)');
       const spendRows = await withTenant(pool, companyId, (tx) => insertAdSpend(tx, companyId, data.spend));
@@ -244,6 +262,7 @@ async function main(o: Options): Promise<void> {
 
     say(`6/6 alert evaluation for ${to} through Temporal`);
     if (o.smtpSink) smtp = await startSmtpSink(path.join(dataDir, 'mailbox'));
+    if (smtp) say(`  local mailbox: SMTP sink on 127.0.0.1:${smtp.port} → ${path.join(dataDir, 'mailbox')}`);
     const evaluation = await client.workflow.execute<typeof evaluateAlertsWorkflow>('evaluateAlertsWorkflow', {
       workflowId: `${evaluateAlertsWorkflowId(companyId, to)}:demo-${Date.now()}`,
       taskQueue: TASK_QUEUES.analytics,
@@ -261,7 +280,7 @@ async function main(o: Options): Promise<void> {
     say(`  Temporal UI   http://localhost:${process.env.TEMPORAL_UI_PORT ?? '8233'}/namespaces/${namespace}/workflows`);
     say(smtp ? `  mailbox       ${path.relative(root, path.join(dataDir, 'mailbox'))}/*.eml` : '  mailbox       Mailpit http://localhost:8025 (or the SMTP server in SMTP_URL)');
   } finally {
-    await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) => (smtp ? smtp.server.close(() => resolve()) : resolve()));
     await connection.close();
     await pool.end();
   }
@@ -272,6 +291,7 @@ const program = new Command('demo')
   .option('--days <n>', 'days of history', '90')
   .option('--seed <n>', 'generator seed', '20261')
   .option('--sessions-per-day <n>', 'average sessions a day', '500')
+  .option('--live-days <n>', 'last days sent through the collector and signed webhooks (older: bulk path)', '2')
   .option('--skip-load', 'only run attribution, rollups and alerts over what is loaded')
   .option('--no-smtp-sink', 'do not start a local SMTP sink on 127.0.0.1:1025 when none is running')
   .action(main);

@@ -5,8 +5,20 @@
 //                       to POST /webhooks/woocommerce/<site key>;
 //   ad spend, messages → the bulk path: multi-row INSERTs over the owner connection (these are
 //                       derived/imported tables that the import workflows would otherwise fill).
-import { createHmac } from 'node:crypto';
+// Older history takes the bulk path too (loadEventsBulk, saveOrdersBulk): the same functions the
+// collector and the webhook workflow call (prepareEvent + saveEventBatch, normaliseWooCommerceOrder +
+// saveCommerceRecords), without one HTTP request and one Temporal workflow per order — 90 days of
+// orders one workflow each swamp a laptop's Temporal dev server; the attribution backfill covers them.
+import { createHmac, randomUUID } from 'node:crypto';
 import { sql, type DatabasePool } from 'slonik';
+import { saveCommerceRecords } from '../../activities/commerce/save-records';
+import { saveEventBatch } from '../../collector/ingest/save-event-batch';
+import { normaliseWooCommerceOrder } from '../../integrations/woocommerce/normalise';
+import { withTenant } from '../db/tenant';
+import { trackingSettings } from '../ingest/company-policy';
+import { eventSchema } from '../ingest/event-schema';
+import { prepareEvent, prepareRequest, type RawEventRow } from '../ingest/prepare-event';
+import { checkStandardProperties } from '../ingest/standard-events';
 import { linkRef } from '../messages/links';
 import { hashEmail } from '../enrichment/privacy';
 import type { DemoEvent, DemoMessageSend, DemoOrder, DemoSpend } from './generator';
@@ -231,4 +243,48 @@ export async function insertMessages(pool: Queryable, companyId: string, message
     }
   }
   return [messages.length, events];
+}
+
+/**
+ * The bulk path for events: validated and prepared exactly as the collector does for a secret-key
+ * (server) request, stored with saveEventBatch (ingest_event_batch) in batches of 2,000. No per-order
+ * attribution start: run the attribution backfill afterwards. Returns the rows newly stored.
+ */
+export async function loadEventsBulk(pool: DatabasePool, companyId: string, ipHashSecret: string, events: DemoEvent[], onProgress?: Progress): Promise<number> {
+  const settings = trackingSettings({});
+  let stored = 0;
+  let done = 0;
+  for (const part of chunks(events, 2000)) {
+    const rows: RawEventRow[] = [];
+    for (const { userAgent, ...candidate } of part) {
+      const request = prepareRequest({ source: 'server', receivedAt: new Date(), ip: '127.0.0.1', userAgent, gpcHeader: false, ipHashSecret, fallbackVisitorId: randomUUID() });
+      const parsed = eventSchema.parse(candidate);
+      const standard = checkStandardProperties(parsed.event_name, parsed.properties);
+      if (!standard.ok) throw new Error(`generated event ${parsed.event_id} is invalid: ${JSON.stringify(standard.errors)}`);
+      const prepared = prepareEvent({ ...parsed, properties: standard.properties }, request, { trackingEnabled: true, settings });
+      if (prepared.store) rows.push(prepared.row);
+    }
+    const outcome = await saveEventBatch(pool, companyId, rows, {});
+    stored += outcome.inserted.size;
+    done += part.length;
+    onProgress?.(done, events.length);
+  }
+  return stored;
+}
+
+/** The bulk path for orders: the WooCommerce JSON (with its refunds) normalised and saved as the webhook workflow does. */
+export async function saveOrdersBulk(pool: DatabasePool, companyId: string, orders: DemoOrder[], storeUrl: string, onProgress?: Progress): Promise<number> {
+  let done = 0;
+  for (const part of chunks(orders, 200)) {
+    const records = part.flatMap((order) => {
+      const last = order.refunds.at(-1);
+      const result = normaliseWooCommerceOrder(wooCommercePayload(order, storeUrl, { withRefunds: true, ...(last ? { modifiedAt: last.at } : {}) }));
+      if (!result.ok) throw new Error(`generated order ${order.orderId} was rejected: ${JSON.stringify(result).slice(0, 300)}`);
+      return result.records;
+    });
+    await withTenant(pool, companyId, (tx) => saveCommerceRecords(tx, companyId, records));
+    done += part.length;
+    onProgress?.(done, orders.length);
+  }
+  return done;
 }
