@@ -40,6 +40,9 @@ const DEMO_RECIPIENT = 'owner@demo-store.lux.localhost';
 const started = Date.now();
 const say = (message: string): void => void process.stdout.write(`[demo ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`);
 
+/** A path relative to the repository when it is inside it (.lux/…), else absolute. */
+const shown = (file: string): string => (path.relative(root, file).startsWith('..') ? file : path.relative(root, file));
+
 function progress(label: string): (done: number, total: number) => void {
   let lastShown = -1;
   return (done, total) => {
@@ -160,7 +163,7 @@ async function startSmtpSink(dir: string): Promise<{ server: SMTPServer; port: n
         const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${session.id}.eml`);
         writeFile(file, Buffer.concat(parts)).then(
           () => {
-            say(`  mail received → ${path.relative(root, file)}`);
+            say(`  mail received → ${shown(file)}`);
             callback();
           },
           (error: unknown) => callback(error as Error),
@@ -245,6 +248,10 @@ async function main(o: Options): Promise<void> {
           WHERE company_id = ${companyId}`);
       });
       say(`  alert recipient ${DEMO_RECIPIENT}`);
+      // Fresh statistics after the bulk load: without them the attribution reads planned for empty
+      // tables (a 2,000-order batch took ~50 s instead of a second on the first run).
+      await pool.query(sql.unsafe`ANALYZE`);
+      say('  ANALYZE done');
       say(`  dashboards sign-in key (shown once): ${secretKey}`);
     }
 
@@ -278,7 +285,7 @@ async function main(o: Options): Promise<void> {
     say('Done. Where to look:');
     say(`  dashboards    ${collectorUrl}/dashboards   (sign in with the demo key printed above)`);
     say(`  Temporal UI   http://localhost:${process.env.TEMPORAL_UI_PORT ?? '8233'}/namespaces/${namespace}/workflows`);
-    say(smtp ? `  mailbox       ${path.relative(root, path.join(dataDir, 'mailbox'))}/*.eml` : '  mailbox       Mailpit http://localhost:8025 (or the SMTP server in SMTP_URL)');
+    say(smtp ? `  mailbox       ${shown(path.join(dataDir, 'mailbox'))}/*.eml` : '  mailbox       Mailpit http://localhost:8025 (or the SMTP server in SMTP_URL)');
   } finally {
     await new Promise<void>((resolve) => (smtp ? smtp.server.close(() => resolve()) : resolve()));
     await connection.close();
