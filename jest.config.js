@@ -11,6 +11,8 @@ const transformIgnorePatterns = [`^(?!.*/node_modules/${esmOnly}/).*/node_module
 const common = { transform: { '^.+\\.(t|j|mj)s$': swc }, transformIgnorePatterns, testEnvironment: 'node', moduleFileExtensions: ['ts', 'js', 'mjs', 'json'] };
 
 module.exports = {
+  // A global option (jest ignores it inside `projects`): integration tests start servers and CLIs on 2 shared cores.
+  testTimeout: 60000,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },

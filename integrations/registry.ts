@@ -18,6 +18,7 @@ import { normaliseTwilioWebhook, parseTwilioForm, twilioCredentialsSchema, verif
 import { createGscStream, gscCredentialsSchema } from './gsc';
 import { createMetaPagesStream, metaPagesCredentialsSchema } from './meta-pages';
 import { createXStream, xCredentialsSchema } from './x';
+import { ga4CredentialsSchema } from './ga4/credentials';
 
 /**
  * An import stream whose cursor type is checked at run time instead of compile time: the cursor comes
@@ -166,7 +167,22 @@ export const INTEGRATIONS: Record<IntegrationSource, Integration> = {
     ...importsOnly('x'),
     importStreams: (c) => [withStoredCursor(createXStream(xCredentialsSchema.parse(c)))],
   },
+  // Conversion forwarding only (docs/forwarding.md): the measurement id and API secret.
+  ga4: {
+    source: 'ga4',
+    credentialsSchema: ga4CredentialsSchema,
+    ...forwardingOnly('ga4'),
+  },
 };
+
+/** Destinations we only send to (GA4 Measurement Protocol): no webhooks in, no imports. */
+function forwardingOnly(source: IntegrationSource): Pick<Integration, 'verifyWebhook' | 'normaliseWebhook' | 'importStreams'> {
+  return {
+    verifyWebhook: () => ({ ok: false, reason: `${source} only receives conversions from LUX (docs/forwarding.md); it sends nothing here` }),
+    normaliseWebhook: (topic, payload) => ({ ok: false, rejected: { externalId: null, reason: `${source} has no webhook topics (got ${JSON.stringify(topic)})`, raw: payload } }),
+    importStreams: () => [],
+  };
+}
 
 /** Vendors we only import from (ad platforms, organic channels): a delivery to their webhook URL is refused with a reason. */
 function importsOnly(source: IntegrationSource): Pick<Integration, 'verifyWebhook' | 'normaliseWebhook'> {

@@ -10,6 +10,7 @@
 //   dsr export|delete|opt-out --company <id> (--email <e> | --user-id <u> | --visitor-id <v>) [--reason "…"]
 //   rollup --company <id> [--from <date> --to <date>]; rollup schedule --company <id>
 //   users add --company <id> --login <name> --role admin|analyst [--password-stdin]; users list|disable
+//   forwarding enable|disable <google_ads|meta|tiktok|ga4> --company <id> [--config <json>]; forwarding list --company <id>
 //   alerts recipients --company <id> [--add a@x] [--remove b@x]; alerts thresholds --company <id> [--set cpa.maxIncrease=0.3] [--cooldown-days 7]; alerts list|evaluate
 //   experiments add|decide|list --company <id> … (scripts/cli/experiments.ts)
 import { Command } from 'commander';
@@ -29,6 +30,7 @@ import { registerIntegrationCommands } from './cli/integrations';
 import { registerRollupCommands } from './cli/rollup';
 import { registerUserCommands } from './cli/users';
 import { registerExperimentCommands } from './cli/experiments';
+import { registerForwardingCommands } from './cli/forwarding';
 import { addSuppression, listSuppressions, removeSuppression, trackingSettingsPatchSchema, updateTrackingSettings } from '../lib/privacy/suppressions';
 
 const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -114,6 +116,7 @@ registerDsrCommands(program);
 registerRollupCommands(program);
 registerAlertCommands(program);
 registerExperimentCommands(program);
+registerForwardingCommands(program);
 registerUserCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {

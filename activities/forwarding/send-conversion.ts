@@ -106,11 +106,9 @@ class ConfigurationError extends Error {
   override name = 'ConfigurationError';
 }
 
-async function credentialsOf<S extends z.ZodTypeAny>(deps: SendDeps, companyId: string, source: string, schema: S): Promise<z.infer<S>> {
+async function credentialsOf<S extends z.ZodTypeAny>(deps: SendDeps, companyId: string, source: IntegrationSource, schema: S): Promise<z.infer<S>> {
   if (!deps.credentialsKey) throw new ConfigurationError('LUX_CREDENTIALS_KEY is not set on this worker: integration credentials cannot be decrypted');
-  // ga4 is a forwarding-only destination, not (yet) one of the registry's import/webhook vendors; its
-  // credentials live in the same encrypted table (migration 0010 allows the source).
-  return loadIntegrationCredentials(deps.appPool, deps.credentialsKey, companyId, source as IntegrationSource, schema);
+  return loadIntegrationCredentials(deps.appPool, deps.credentialsKey, companyId, source, schema);
 }
 
 async function deliver(deps: SendDeps, companyId: string, destination: Destination, payload: Record<string, unknown>, rawConfig: Record<string, unknown>): Promise<Outcome> {

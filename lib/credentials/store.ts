@@ -7,7 +7,7 @@ import { withTenant } from '../db/tenant';
 import { describeIssues } from '../zod-issues';
 import { openCredentials, sealCredentials, type CredentialsKey } from './cipher';
 
-export const INTEGRATION_SOURCES = ['woocommerce', 'shopify', 'stripe', 'gohighlevel', 'google_ads', 'meta', 'tiktok', 'mailgun', 'twilio', 'gsc', 'meta_pages', 'x'] as const;
+export const INTEGRATION_SOURCES = ['woocommerce', 'shopify', 'stripe', 'gohighlevel', 'google_ads', 'meta', 'tiktok', 'mailgun', 'twilio', 'gsc', 'meta_pages', 'x', 'ga4'] as const;
 export type IntegrationSource = (typeof INTEGRATION_SOURCES)[number];
 
 const sealedRow = z.object({ key_id: z.string(), iv: z.instanceof(Buffer), ciphertext: z.instanceof(Buffer), auth_tag: z.instanceof(Buffer) });

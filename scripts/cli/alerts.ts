@@ -8,28 +8,19 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import { alertThresholdOverridesSchema, resolveThresholds, setThresholdOverride } from '../../lib/alerts/thresholds';
 import { loadCliConfigOrExit } from '../../lib/config';
-import { createDatabasePool, type DatabasePool } from '../../lib/db/pool';
 import { withTenant } from '../../lib/db/tenant';
 import { TASK_QUEUES } from '../../lib/task-queues';
 import { evaluateAlertsWorkflowId } from '../../lib/workflow-ids';
 import type { evaluateAlertsWorkflow } from '../../workflows/evaluate-alerts';
 import { CompanyIdKey } from '../../workflows/search-attributes';
 import { withTemporalClient } from './integrations';
+import { withOwnerPool } from './owner-pool';
 
 const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 const email = z.string().trim().toLowerCase().email('expected an email address');
 const dateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD');
 
-async function withOwnerPool<T>(work: (pool: DatabasePool) => Promise<T>): Promise<T> {
-  const config = loadCliConfigOrExit();
-  const pool = await createDatabasePool(config.DATABASE_URL, { maximumPoolSize: 1 });
-  try {
-    return await work(pool);
-  } finally {
-    await pool.end();
-  }
-}
 
 const settingsRow = z.object({ recipients: z.array(z.string()), thresholds: z.unknown(), cooldown_days: z.number(), enabled: z.boolean() });
 

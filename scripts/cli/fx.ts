@@ -7,22 +7,12 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { sql } from 'slonik';
 import { z } from 'zod';
-import { loadMigrationConfigOrExit } from '../../lib/config';
-import { createDatabasePool, type DatabasePool } from '../../lib/db/pool';
 import { loadFxRates } from '../../lib/fx/load-rates';
 import { parseFxRatesCsv } from '../../lib/fx/rates-csv';
+import { withOwnerPool } from './owner-pool';
 
 const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
-async function withOwnerPool<T>(work: (pool: DatabasePool) => Promise<T>): Promise<T> {
-  const config = loadMigrationConfigOrExit();
-  const pool = await createDatabasePool(config.DATABASE_URL, { maximumPoolSize: 1 });
-  try {
-    return await work(pool);
-  } finally {
-    await pool.end();
-  }
-}
 
 const conversionRow = z.object({ converted_minor: z.coerce.number().nullable(), rate: z.string().nullable(), rate_day: z.string().nullable(), method: z.string().nullable() });
 

@@ -85,6 +85,11 @@ const FLAGS: Record<IntegrationSource, Array<{ flag: string; field: string; desc
     { flag: 'user-ids', field: 'userIds', description: 'numeric X user ids, comma-separated' },
     { flag: 'api-base-url', field: 'apiBaseUrl', description: 'override of https://api.x.com (tests, proxies)' },
   ],
+  ga4: [
+    { flag: 'measurement-id', field: 'measurementId', description: 'the web stream measurement id (G-…)' },
+    { flag: 'api-secret', field: 'apiSecret', description: 'a Measurement Protocol API secret of that stream' },
+    { flag: 'api-base-url', field: 'apiBaseUrl', description: 'override of https://www.google-analytics.com (tests, proxies)' },
+  ],
   mailgun: [{ flag: 'webhook-signing-key', field: 'webhookSigningKey', description: 'HTTP webhook signing key (Mailgun: Sending → Webhooks)' }],
   twilio: [
     { flag: 'auth-token', field: 'authToken', description: 'the account Auth Token (signs X-Twilio-Signature)' },
@@ -95,6 +100,8 @@ const FLAGS: Record<IntegrationSource, Array<{ flag: string; field: string; desc
 
 /** Import-only organic vendors: no webhook URL to configure. */
 const ORGANIC_SOURCES: readonly string[] = ['gsc', 'meta_pages', 'x'];
+/** Vendors that send LUX nothing: no webhook URL to print. */
+const NO_WEBHOOKS: readonly string[] = [...AD_PLATFORMS, ...ORGANIC_SOURCES, 'ga4'];
 
 const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -124,7 +131,7 @@ async function companyTimeZone(pool: DatabasePool, companyId: string): Promise<s
 }
 
 async function registerSchedule(config: CliConfig, pool: DatabasePool, companyId: string, source: IntegrationSource): Promise<string> {
-  if (!isImportSource(source)) return 'none (webhooks only)';
+  if (!isImportSource(source)) return 'none (this vendor has no imports)';
   const timeZone = await companyTimeZone(pool, companyId);
   try {
     return await withTemporalClient(config, (client) => ensureImportSchedule(client, { companyId, source, timeZone }));
@@ -154,7 +161,7 @@ export function registerIntegrationCommands(program: Command): void {
       await withPool(config, async (pool) => {
         await saveIntegrationCredentials(pool, key, companyId, source, INTEGRATIONS[source].credentialsSchema, credentials);
         const schedule = await registerSchedule(config, pool, companyId, source);
-        print({ ok: true, company: companyId, integration: source, stored: 'encrypted', importSchedule: schedule, webhookUrl: [...AD_PLATFORMS, ...ORGANIC_SOURCES].includes(source) ? null : `<collector>/webhooks/${source}/<site key>` });
+        print({ ok: true, company: companyId, integration: source, stored: 'encrypted', importSchedule: schedule, webhookUrl: NO_WEBHOOKS.includes(source) ? null : `<collector>/webhooks/${source}/<site key>` });
       });
     });
   }

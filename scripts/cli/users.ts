@@ -3,20 +3,11 @@
 //   users list --company <id>          users disable --company <id> --login <name>
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { loadMigrationConfigOrExit } from '../../lib/config';
 import { addAdminUser, disableAdminUser, listAdminUsers } from '../../lib/auth/admin-users';
-import { createDatabasePool, type DatabasePool } from '../../lib/db/pool';
+import { withOwnerPool } from './owner-pool';
 
 const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
-async function withOwnerPool<T>(work: (pool: DatabasePool) => Promise<T>): Promise<T> {
-  const pool = await createDatabasePool(loadMigrationConfigOrExit().DATABASE_URL, { maximumPoolSize: 1 });
-  try {
-    return await work(pool);
-  } finally {
-    await pool.end();
-  }
-}
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];

@@ -62,3 +62,19 @@ test('explains bad input instead of storing it', async () => {
   );
   expect(failure?.stderr).toContain('value: expected an email address');
 });
+
+test('forwarding is enabled per company and destination with checked settings; disabling keeps them; bad settings change nothing', async () => {
+  const company = await createTestCompany(db.ownerPool);
+  const bystander = await createTestCompany(db.ownerPool);
+  const listed = (await lux('forwarding', 'list', '--company', company.companyId)) as { destinations: Array<{ destination: string; enabled: boolean }> };
+  expect(listed.destinations.map((d) => [d.destination, d.enabled])).toEqual([['google_ads', false], ['meta', false], ['tiktok', false], ['ga4', false]]);
+
+  await expect(lux('forwarding', 'enable', 'meta', '--company', company.companyId, '--config', '{"pixelId":"not digits"}')).rejects.toThrow(/pixelId/);
+  await expect(lux('forwarding', 'enable', 'snapchat', '--company', company.companyId)).rejects.toThrow(/unknown destination snapchat/);
+  await lux('forwarding', 'enable', 'meta', '--company', company.companyId, '--config', '{"pixelId":"1234567890"}');
+  await lux('forwarding', 'disable', 'meta', '--company', company.companyId);
+  const rows = await db.ownerPool.any(sql.type(z.object({ company_id: z.string(), destination: z.string(), enabled: z.boolean(), config: z.record(z.unknown()) }))`
+    SELECT company_id, destination, enabled, config FROM conversion_forwarding_settings`);
+  expect(rows).toEqual([{ company_id: company.companyId, destination: 'meta', enabled: false, config: { pixelId: '1234567890' } }]);
+  expect(rows.some((r) => r.company_id === bystander.companyId)).toBe(false);
+});

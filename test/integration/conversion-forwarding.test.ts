@@ -6,8 +6,6 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { sql } from 'slonik';
 import { z } from 'zod';
-import { ga4CredentialsSchema } from '../../integrations/ga4/credentials';
-import { saveIntegrationCredentials, type IntegrationSource } from '../../lib/credentials/store';
 import { payloadSha256 } from '../../lib/forwarding/payloads';
 import { createLogger } from '../../lib/logger';
 import { attributeOrderWorkflowId, forwardConversionWorkflowId } from '../../lib/workflow-ids';
@@ -70,7 +68,7 @@ async function forwardingCompany(enabled: Array<'google_ads' | 'meta' | 'tiktok'
   await connectVendor(db, companyId, 'google_ads', { ...googleSecrets, customerIds: '123-456-7890', apiBaseUrl: google.url, tokenUrl: google.tokenUrl });
   await connectVendor(db, companyId, 'meta', { accessToken: meta.accessToken, adAccountIds: '111', apiBaseUrl: meta.url });
   await connectVendor(db, companyId, 'tiktok', { accessToken: tiktok.accessToken, advertiserIds: '222', apiBaseUrl: tiktok.url });
-  await saveIntegrationCredentials(db.appPool, TEST_CREDENTIALS_KEY, companyId, 'ga4' as IntegrationSource, ga4CredentialsSchema, { measurementId: ga4.measurementId, apiSecret: ga4.apiSecret, apiBaseUrl: ga4.url });
+  await connectVendor(db, companyId, 'ga4', { measurementId: ga4.measurementId, apiSecret: ga4.apiSecret, apiBaseUrl: ga4.url });
   const configs = { google_ads: { conversionActionId: '777' }, meta: { pixelId: '1234567890' }, tiktok: { pixelCode: 'C4ABCDEF12345678' }, ga4: {} };
   for (const destination of enabled) {
     await db.ownerPool.query(sql.unsafe`INSERT INTO conversion_forwarding_settings (company_id, destination, enabled, config) VALUES (${companyId}, ${destination}, true, ${JSON.stringify(configs[destination])}::jsonb)`);
