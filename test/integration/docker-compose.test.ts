@@ -32,7 +32,7 @@ test('docker-compose.yml is valid and defines the whole production-like stack', 
   await run(cmd!, [...args, '-f', 'docker-compose.yml', 'config', '-q'], { cwd: root, env });
   const { stdout } = await run(cmd!, [...args, '-f', 'docker-compose.yml', 'config', '--services'], { cwd: root, env });
   expect(stdout.split('\n').filter(Boolean).sort()).toEqual(
-    ['collector', 'mailpit', 'metabase', 'migrate', 'postgres', 'temporal', 'temporal-init', 'temporal-ui', 'worker-analytics', 'worker-imports'].sort(),
+    ['collector', 'mailpit', 'metabase', 'migrate', 'postgres', 'temporal', 'temporal-init', 'temporal-ui', 'worker-analytics', 'worker-imports', 'worker-notifications'].sort(),
   );
 });
 
