@@ -13,6 +13,10 @@ const common = { transform: { '^.+\\.(t|j|mj)s$': swc }, transformIgnorePatterns
 module.exports = {
   // A global option (jest ignores it inside `projects`): integration tests start servers and CLIs on 2 shared cores.
   testTimeout: 60000,
+  // On 2 cores jest runs the files in its own process; a handle some library leaves open (esbuild's
+  // service process, seen after the snippet builds) must not keep `npm test` (and CI) waiting forever
+  // once every test and the global teardown have finished.
+  forceExit: true,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
@@ -23,6 +27,10 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
       testTimeout: 60000,
+  // On 2 cores jest runs the files in its own process; a handle some library leaves open (esbuild's
+  // service process, seen after the snippet builds) must not keep `npm test` (and CI) waiting forever
+  // once every test and the global teardown have finished.
+  forceExit: true,
     },
   ],
 };
