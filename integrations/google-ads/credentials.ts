@@ -2,6 +2,7 @@
 // token of a user who can read the accounts, the developer token of our Google Ads API access, and the
 // customer ids to import. Base URLs are configuration (tests point them at a local fake).
 import { z } from 'zod';
+import { httpBaseUrl } from '../base-url';
 import { listInput } from '../ad-report-stream';
 
 /** "123-456-7890" or "1234567890" → "1234567890" (the API wants the ten digits without dashes). */
@@ -10,13 +11,6 @@ const customerId = z
   .trim()
   .transform((value) => value.replace(/-/g, ''))
   .pipe(z.string().regex(/^\d{10}$/, 'expected a Google Ads customer id such as 123-456-7890'));
-
-const httpUrl = z
-  .string()
-  .trim()
-  .url('expected an absolute URL')
-  .refine((value) => /^https?:\/\//.test(value), 'expected an http:// or https:// URL')
-  .transform((value) => value.replace(/\/+$/, ''));
 
 export const googleAdsCredentialsSchema = z.object({
   /** Google Ads API Center → developer token (ours, approved for the access level we need). */
@@ -31,8 +25,8 @@ export const googleAdsCredentialsSchema = z.object({
   loginCustomerId: customerId.optional(),
   /** Google Ads API version; versions are sunset about a year after release, so this is configuration. */
   apiVersion: z.string().regex(/^v\d+$/, 'expected an API version such as v19').default('v19'),
-  apiBaseUrl: httpUrl.default('https://googleads.googleapis.com'),
-  tokenUrl: httpUrl.default('https://oauth2.googleapis.com/token'),
+  apiBaseUrl: httpBaseUrl.default('https://googleads.googleapis.com'),
+  tokenUrl: httpBaseUrl.default('https://oauth2.googleapis.com/token'),
 });
 
 export type GoogleAdsCredentials = z.infer<typeof googleAdsCredentialsSchema>;

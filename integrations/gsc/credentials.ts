@@ -3,14 +3,8 @@
 // https://www.googleapis.com/auth/webmasters.readonly), and the properties to import. Base URLs are
 // configuration (tests point them at a local fake).
 import { z } from 'zod';
+import { httpBaseUrl } from '../base-url';
 import { listInput } from '../ad-report-stream';
-
-const httpUrl = z
-  .string()
-  .trim()
-  .url('expected an absolute URL')
-  .refine((value) => /^https?:\/\//.test(value), 'expected an http:// or https:// URL')
-  .transform((value) => value.replace(/\/+$/, ''));
 
 /** A URL-prefix property ("https://example.com/") or a domain property ("sc-domain:example.com"). */
 const siteUrl = z
@@ -32,8 +26,8 @@ export const gscCredentialsSchema = z.object({
   dataState: z.enum(['all', 'final']).default('all'),
   /** Rows per request (startRow pages by this much); Google allows up to 25,000. */
   rowLimit: z.coerce.number().int().min(1).max(25_000).default(25_000),
-  apiBaseUrl: httpUrl.default('https://www.googleapis.com'),
-  tokenUrl: httpUrl.default('https://oauth2.googleapis.com/token'),
+  apiBaseUrl: httpBaseUrl.default('https://www.googleapis.com'),
+  tokenUrl: httpBaseUrl.default('https://oauth2.googleapis.com/token'),
 });
 
 export type GscCredentials = z.infer<typeof gscCredentialsSchema>;

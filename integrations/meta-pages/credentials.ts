@@ -4,6 +4,7 @@
 // instagram_manage_insights), and their ids. Separate from `meta` (ads_read on ad accounts): a different
 // token, permissions and owner in most businesses.
 import { z } from 'zod';
+import { httpBaseUrl } from '../base-url';
 import { listInput } from '../ad-report-stream';
 
 const graphId = z.string().trim().regex(/^\d{1,25}$/, 'expected a numeric Graph API id');
@@ -16,13 +17,7 @@ export const metaPagesCredentialsSchema = z
     /** Instagram professional account (IG user) ids. */
     instagramAccountIds: z.preprocess(listInput, z.array(graphId)).default([]),
     apiVersion: z.string().regex(/^v\d+\.\d+$/, 'expected a Graph API version such as v21.0').default('v21.0'),
-    apiBaseUrl: z
-      .string()
-      .trim()
-      .url('expected an absolute URL')
-      .refine((value) => /^https?:\/\//.test(value), 'expected an http:// or https:// URL')
-      .transform((value) => value.replace(/\/+$/, ''))
-      .default('https://graph.facebook.com'),
+    apiBaseUrl: httpBaseUrl.default('https://graph.facebook.com'),
   })
   .refine((c) => c.facebookPageIds.length + c.instagramAccountIds.length > 0, { message: 'give at least one Facebook Page id or Instagram account id', path: ['facebookPageIds'] });
 

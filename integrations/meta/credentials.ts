@@ -1,6 +1,7 @@
 // A company's Meta (Facebook/Instagram) ads connection (`lux integrations set meta`): a system-user
 // access token with ads_read on the ad accounts, and the ad account ids to import.
 import { z } from 'zod';
+import { httpBaseUrl } from '../base-url';
 import { listInput } from '../ad-report-stream';
 
 /** "act_123" or "123" → "123" (the path adds the act_ prefix). */
@@ -17,13 +18,7 @@ export const metaCredentialsSchema = z.object({
   adAccountIds: z.preprocess(listInput, z.array(adAccountId).min(1, 'give at least one ad account id')),
   /** Graph API version; versions expire about two years after release, so this is configuration. */
   apiVersion: z.string().regex(/^v\d+\.\d+$/, 'expected a Graph API version such as v21.0').default('v21.0'),
-  apiBaseUrl: z
-    .string()
-    .trim()
-    .url('expected an absolute URL')
-    .refine((value) => /^https?:\/\//.test(value), 'expected an http:// or https:// URL')
-    .transform((value) => value.replace(/\/+$/, ''))
-    .default('https://graph.facebook.com'),
+  apiBaseUrl: httpBaseUrl.default('https://graph.facebook.com'),
 });
 
 export type MetaCredentials = z.infer<typeof metaCredentialsSchema>;
