@@ -18,6 +18,7 @@ import { TASK_QUEUES } from '../../lib/task-queues';
 import { startAttributeOrdersWorkflow, startAttributeOrderWorkflow } from '../../workers/start-attribution';
 import { attributionBackfillProgressQuery, type AttributionBackfillProgress } from '../../workflows/attribute-orders';
 import { withTemporalClient } from './integrations';
+import { followWorkflow } from './follow-workflow';
 
 const dateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD');
 
@@ -79,25 +80,7 @@ async function backfill(o: BackfillOptions): Promise<void> {
       { companyId: o.company, from, to, pendingOnly: o.pending ?? false, batchSize: o.batchSize ? Number(o.batchSize) : undefined, lanes: o.lanes ? Number(o.lanes) : undefined },
       TASK_QUEUES.analytics,
     );
-    process.stderr.write(`backfill started: workflow ${handle.workflowId} (run ${handle.firstExecutionRunId}); watch it in the Temporal UI too\n`);
-    let last = '';
-    const timer = setInterval(() => {
-      handle.query(attributionBackfillProgressQuery).then(
-        (p) => {
-          const line = describe(p);
-          if (line !== last) process.stderr.write(`${line}\n`);
-          last = line;
-        },
-        () => undefined,
-      );
-    }, 1000);
-    try {
-      const result = await handle.result();
-      process.stderr.write(`${describe(result)}\n`);
-      process.stdout.write(`${JSON.stringify({ ok: true, workflowId: handle.workflowId, ...result }, null, 2)}\n`);
-    } finally {
-      clearInterval(timer);
-    }
+    await followWorkflow(handle, attributionBackfillProgressQuery, describe);
   });
 }
 

@@ -15,6 +15,7 @@ import { ensureRollupSchedule } from '../../workers/schedules';
 import { startRollupBackfillWorkflow } from '../../workers/start-rollups';
 import { rollupBackfillProgressQuery, type RollupBackfillProgress } from '../../workflows/rollup-backfill';
 import { withTemporalClient } from './integrations';
+import { followWorkflow } from './follow-workflow';
 
 const dateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD');
 
@@ -45,25 +46,7 @@ async function rollup(o: { company: string; from?: string; to?: string; lanes?: 
   process.stderr.write(`rolling up ${from} … ${to} (company-local days in ${timeZone})\n`);
   await withTemporalClient(config, async (client) => {
     const handle = await startRollupBackfillWorkflow(client, { companyId: o.company, from, to, lanes: o.lanes ? Number(o.lanes) : undefined }, TASK_QUEUES.analytics);
-    process.stderr.write(`backfill started: workflow ${handle.workflowId} (run ${handle.firstExecutionRunId}); watch it in the Temporal UI too\n`);
-    let last = '';
-    const timer = setInterval(() => {
-      handle.query(rollupBackfillProgressQuery).then(
-        (p) => {
-          const line = describe(p);
-          if (line !== last) process.stderr.write(`${line}\n`);
-          last = line;
-        },
-        () => undefined,
-      );
-    }, 1000);
-    try {
-      const result = await handle.result();
-      process.stderr.write(`${describe(result)}\n`);
-      process.stdout.write(`${JSON.stringify({ ok: true, workflowId: handle.workflowId, ...result }, null, 2)}\n`);
-    } finally {
-      clearInterval(timer);
-    }
+    await followWorkflow(handle, rollupBackfillProgressQuery, describe);
   });
 }
 
