@@ -4,24 +4,19 @@
 // day is re-read, malformed rows land in rejected_rows with their reason, rate limits are waited out,
 // several pages are read, currencies are kept, and ad_spend_reporting converts with fx_rates and flags
 // rows without a rate.
-import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { addDays, utcDay } from '../../lib/ads/days';
 import { withTenant } from '../../lib/db/tenant';
 import { loadFxRates } from '../../lib/fx/load-rates';
-import { createLogger } from '../../lib/logger';
-import { importSourceWorkflowId } from '../../lib/workflow-ids';
-import { createLuxWorker } from '../../workers/create-worker';
-import { importSourceWorkflow } from '../../workflows/import-source';
-import { connectVendor, TEST_CREDENTIALS_KEY } from '../support/commerce';
+import { connectVendor, runImportOnce } from '../support/commerce';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { googleAdsRow, startFakeGoogleAds, type FakeGoogleAds } from '../support/fakes/google-ads';
 import { metaRow, startFakeMeta, type FakeMeta } from '../support/fakes/meta';
 import { startFakeTikTok, tiktokRow, type FakeTikTok } from '../support/fakes/tiktok';
 import { createTestCompany } from '../support/fixtures';
-import { connectTestTemporal, testWorkflowBundle } from '../support/temporal';
+import { connectTestTemporal } from '../support/temporal';
 
 const googleSecrets = { developerToken: 'dev-token', clientId: 'client-id', clientSecret: 'client-secret', refreshToken: 'refresh-token' };
 
@@ -50,25 +45,7 @@ afterAll(async () => {
 const today = utcDay(new Date());
 const daysAgo = (n: number): string => addDays(today, -n);
 
-async function runImport(companyId: string, source: string) {
-  const taskQueue = `test-ad-imports-${randomUUID()}`;
-  const worker = await createLuxWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle: testWorkflowBundle(),
-    appPool: db.appPool,
-    logger: createLogger('test-worker', 'silent'),
-    credentialsKey: TEST_CREDENTIALS_KEY,
-  });
-  return worker.runUntil(
-    env.client.workflow.execute(importSourceWorkflow, {
-      workflowId: `${importSourceWorkflowId(companyId, source)}:${randomUUID()}`,
-      taskQueue,
-      args: [{ companyId, source, since: null }],
-    }),
-  );
-}
+const runImport = (companyId: string, source: string) => runImportOnce(db, env, { companyId, source });
 
 const spendRow = z.object({
   platform: z.string(),

@@ -4,24 +4,19 @@
 // social_page_daily. Rows are stored once however often a day is re-read, the lookback applies late
 // corrections, malformed rows land in rejected_rows with their reason, rate limits are waited out and
 // pages (startRow, pagination_token) are followed.
-import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { addDays, utcDay } from '../../lib/ads/days';
 import { withTenant } from '../../lib/db/tenant';
 import { getIntegrationStatus } from '../../lib/integrations/status';
-import { createLogger } from '../../lib/logger';
-import { importSourceWorkflowId } from '../../lib/workflow-ids';
-import { createLuxWorker } from '../../workers/create-worker';
-import { importSourceWorkflow } from '../../workflows/import-source';
-import { connectVendor, TEST_CREDENTIALS_KEY } from '../support/commerce';
+import { connectVendor, runImportOnce } from '../support/commerce';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startFakeGsc, type FakeGsc } from '../support/fakes/gsc';
 import { startFakeMetaPages, type FakeMetaPages } from '../support/fakes/meta-pages';
 import { startFakeX, xPost, type FakeX } from '../support/fakes/x';
 import { createTestCompany } from '../support/fixtures';
-import { connectTestTemporal, testWorkflowBundle } from '../support/temporal';
+import { connectTestTemporal } from '../support/temporal';
 
 const gscSecrets = { clientId: 'gsc-client', clientSecret: 'gsc-secret', refreshToken: 'gsc-refresh' };
 const SITE = 'https://shop.example/';
@@ -50,21 +45,7 @@ afterAll(async () => {
 const today = utcDay(new Date());
 const daysAgo = (n: number): string => addDays(today, -n);
 
-async function runImport(companyId: string, source: string) {
-  const taskQueue = `test-organic-imports-${randomUUID()}`;
-  const worker = await createLuxWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle: testWorkflowBundle(),
-    appPool: db.appPool,
-    logger: createLogger('test-worker', 'silent'),
-    credentialsKey: TEST_CREDENTIALS_KEY,
-  });
-  return worker.runUntil(
-    env.client.workflow.execute(importSourceWorkflow, { workflowId: `${importSourceWorkflowId(companyId, source)}:${randomUUID()}`, taskQueue, args: [{ companyId, source, since: null }] }),
-  );
-}
+const runImport = (companyId: string, source: string) => runImportOnce(db, env, { companyId, source });
 
 const rejectedRows = (companyId: string) =>
   db.ownerPool.any(sql.type(z.object({ source: z.string(), stream: z.string(), external_id: z.string().nullable(), reason: z.string() }))`

@@ -1,14 +1,10 @@
 // Stripe and Shopify imports end to end: the import workflow on a real Temporal server reads the local
 // fake vendors (their documented list/pagination shapes) into Postgres; a second run of the same import
 // adds nothing. (WooCommerce, with the worker killed mid-way, is in commerce-imports.test.ts.)
-import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { sql } from 'slonik';
 import { z } from 'zod';
-import { createLogger } from '../../lib/logger';
-import { createLuxWorker } from '../../workers/create-worker';
-import { importSourceWorkflow } from '../../workflows/import-source';
-import { connectVendor, countRows, TEST_CREDENTIALS_KEY } from '../support/commerce';
+import { connectVendor, countRows, runImportOnce } from '../support/commerce';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { FAKE_SHOPIFY_TOKEN, shopifyOrder, startFakeShopify, type FakeShopify } from '../support/fakes/shopify';
 import {
@@ -22,7 +18,7 @@ import {
   type FakeStripe,
 } from '../support/fakes/stripe';
 import { createTestCompany } from '../support/fixtures';
-import { connectTestTemporal, testWorkflowBundle } from '../support/temporal';
+import { connectTestTemporal } from '../support/temporal';
 
 let db: TestDatabase;
 let env: TestWorkflowEnvironment;
@@ -42,26 +38,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-/** Runs the vendor's import once, through a worker of its own (runUntil shuts it down afterwards). */
-async function runImport(companyId: string, source: string, since: string | null) {
-  const taskQueue = `test-imports-${randomUUID()}`;
-  const worker = await createLuxWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle: testWorkflowBundle(),
-    appPool: db.appPool,
-    logger: createLogger('test-worker', 'silent'),
-    credentialsKey: TEST_CREDENTIALS_KEY,
-  });
-  return worker.runUntil(
-    env.client.workflow.execute(importSourceWorkflow, {
-      workflowId: `import:${companyId}:${source}:${randomUUID()}`,
-      taskQueue,
-      args: [{ companyId, source, since }],
-    }),
-  );
-}
+const runImport = (companyId: string, source: string, since: string | null) => runImportOnce(db, env, { companyId, source, since });
 
 test('a Stripe import reads charges, refunds, disputes and subscriptions page by page, and a second run adds nothing', async () => {
   const company = await createTestCompany(db.ownerPool);

@@ -10,7 +10,9 @@ import { INTEGRATIONS } from '../../integrations/registry';
 import { parseCredentialsKey, type CredentialsKey } from '../../lib/credentials/cipher';
 import { saveIntegrationCredentials, type IntegrationSource } from '../../lib/credentials/store';
 import { createLogger } from '../../lib/logger';
+import { importSourceWorkflowId } from '../../lib/workflow-ids';
 import { createLuxWorker } from '../../workers/create-worker';
+import { importSourceWorkflow } from '../../workflows/import-source';
 import { startTestCollector } from './collector';
 import type { TestDatabase } from './database';
 import { testWorkflowBundle } from './temporal';
@@ -91,4 +93,26 @@ export function countedOrders(db: TestDatabase, companyId: string) {
 export function countRows(db: TestDatabase, table: string, companyId: string): Promise<number> {
   return db.ownerPool.oneFirst(sql.type(z.object({ n: z.coerce.number() }))`
     SELECT count(*) AS n FROM ${sql.identifier([table])} WHERE company_id = ${companyId}`);
+}
+
+/** Runs a vendor's import once, to completion, on a worker of its own (runUntil shuts it down afterwards). */
+export async function runImportOnce(db: TestDatabase, env: TestWorkflowEnvironment, input: { companyId: string; source: string; since?: string | null }) {
+  const taskQueue = `test-imports-${randomUUID()}`;
+  const worker = await createLuxWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    workflowBundle: testWorkflowBundle(),
+    appPool: db.appPool,
+    logger: createLogger('test-worker', 'silent'),
+    credentialsKey: TEST_CREDENTIALS_KEY,
+  });
+  return worker.runUntil(
+    env.client.workflow.execute(importSourceWorkflow, {
+      // a fresh id per run: each run is its own, like the schedule's successive runs
+      workflowId: `${importSourceWorkflowId(input.companyId, input.source)}:${randomUUID()}`,
+      taskQueue,
+      args: [{ companyId: input.companyId, source: input.source, since: input.since ?? null }],
+    }),
+  );
 }
