@@ -138,6 +138,13 @@ const FIXTURES: Record<string, (tx: DatabaseTransactionConnection, companyId: st
                         VALUES (${c}, current_date, 'EUR', 1, 0, 0, 900, 'EUR', false)`),
   rollup_runs: (tx, c) =>
     tx.query(sql.unsafe`INSERT INTO rollup_runs (company_id, day, duration_ms, rows_written, rows_total) VALUES (${c}, current_date, 1, '{}'::jsonb, 0)`),
+  // rollup inputs kept by triggers (migration 0018); written directly here so the fixture does not depend on them
+  session_day_events: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO session_day_events (company_id, day, session_id, sessionless, events, page_views, add_to_carts, begin_checkouts, purchases, signups, lead_submits)
+                        VALUES (${c}, current_date, ${randomUUID()}, false, 1, 1, 0, 0, 0, 0, 0)`),
+  customer_first_orders: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO customer_first_orders (company_id, customer_key, first_created_at, first_source, first_external_id)
+                        VALUES (${c}, ${`email:${randomUUID()}`}, now(), 'woocommerce', ${randomUUID()})`),
   experiments: (tx, c) =>
     tx.query(sql.unsafe`INSERT INTO experiments (company_id, name, launched_on) VALUES (${c}, ${`test ${randomUUID()}`}, current_date)`),
   // email/SMS and creatives (migration 0009)
