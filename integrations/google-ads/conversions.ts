@@ -4,11 +4,9 @@
 // google.rpc.Status whose details carry GoogleAdsFailure errors with the index of the conversion), and
 // the refused conversion's entry in `results` is an empty object. Same auth as the spend import.
 import { z } from 'zod';
-import { fetchVendorJson } from '../http';
+import { postGoogleAds } from './client';
 import type { GoogleAdsCredentials } from './credentials';
-import { classifyGoogleError, googleAccessToken } from './import';
-
-const VENDOR = 'google_ads';
+import { googleAccessToken } from './import';
 
 export const googleUploadResponseSchema = z
   .object({
@@ -41,17 +39,10 @@ export async function uploadClickConversions(
   body: unknown,
   options: { timeoutMs?: number } = {},
 ): Promise<GoogleUploadResponse> {
-  const token = await googleAccessToken(credentials)();
-  const headers: Record<string, string> = {
-    authorization: `Bearer ${token}`,
-    'developer-token': credentials.developerToken,
-    'content-type': 'application/json',
-  };
-  if (credentials.loginCustomerId !== undefined) headers['login-customer-id'] = credentials.loginCustomerId;
-  const url = new URL(`${credentials.apiBaseUrl}/${credentials.apiVersion}/customers/${customerId}:uploadClickConversions`);
-  const response = await fetchVendorJson(
-    { vendor: VENDOR, url, method: 'POST', headers, body: JSON.stringify(body), timeoutMs: options.timeoutMs ?? 30_000, classifyError: classifyGoogleError },
+  return postGoogleAds(
+    credentials,
+    googleAccessToken(credentials),
+    { path: `customers/${customerId}:uploadClickConversions`, body, operation: 'uploadClickConversions', ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) },
     googleUploadResponseSchema,
   );
-  return response.data;
 }

@@ -89,7 +89,7 @@ export function googleAccessToken(credentials: GoogleAdsCredentials): () => Prom
 }
 
 /** Google's error body → the error to throw: its message in front, and the retryDelay of a quota error as the wait. */
-export function classifyGoogleError(failure: { status: number; text: string; headers: Headers }): VendorHttpError | null {
+export function classifyGoogleError(failure: { status: number; text: string; headers: Headers }, operation = 'searchStream'): VendorHttpError | null {
   let json: unknown;
   try {
     json = JSON.parse(failure.text);
@@ -101,7 +101,7 @@ export function classifyGoogleError(failure: { status: number; text: string; hea
   const { error } = parsed.data;
   const retryAfter = parseRetryAfter(failure.headers.get('retry-after')) ?? findRetryDelay(error.details);
   const detail = [error.status, error.message].filter(Boolean).join(': ');
-  return new VendorHttpError(VENDOR, failure.status, `${VENDOR}: searchStream answered ${failure.status}: ${detail.slice(0, 300)}`, retryAfter);
+  return new VendorHttpError(VENDOR, failure.status, `${VENDOR}: ${operation} answered ${failure.status}: ${detail.slice(0, 300)}`, retryAfter);
 }
 
 const durationSchema = z.string().regex(/^\d+(?:\.\d+)?s$/);
