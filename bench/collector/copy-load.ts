@@ -9,15 +9,12 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { trackingSettings } from '../../lib/ingest/company-policy';
 import { eventSchema } from '../../lib/ingest/event-schema';
+import { copyRawEventsSql, csvField, RAW_EVENT_COPY_COLUMNS } from '../../lib/ingest/raw-event-csv';
 import { prepareEvent, prepareRequest, type RawEventRow } from '../../lib/ingest/prepare-event';
 import { BROWSER_USER_AGENT, makeEvent } from './payloads';
 
-const COLUMNS = [
-  'company_id', 'event_id', 'event_name', 'occurred_at', 'client_occurred_at', 'received_at', 'source',
-  'visitor_id', 'session_id', 'user_id', 'page_url', 'referrer', 'properties', 'consent', 'context',
-  'ip_hash', 'email_hash', 'gpc', 'forwardable', 'creative_id', 'concept_angle',
-] as const;
-const COPY_SQL = `COPY raw_events (${COLUMNS.join(', ')}) FROM STDIN WITH (FORMAT csv)`;
+const COLUMNS = RAW_EVENT_COPY_COLUMNS;
+const COPY_SQL = copyRawEventsSql('raw_events');
 
 export type CopyResult = {
   rowsPerSecond: number;
@@ -30,13 +27,6 @@ export type CopyResult = {
   storedRows: number;
   copiedRows: number;
 };
-
-/** CSV: NULL is an unquoted empty field, everything else is quoted (quotes doubled). */
-function csvField(value: string | number | boolean | object | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
-  return `"${text.replaceAll('"', '""')}"`;
-}
 
 /**
  * One CSV line per template row, split around the event_id so each batch only splices in fresh

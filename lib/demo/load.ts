@@ -17,7 +17,7 @@ import { normaliseWooCommerceOrder } from '../../integrations/woocommerce/normal
 import { withTenant } from '../db/tenant';
 import { trackingSettings } from '../ingest/company-policy';
 import { eventSchema } from '../ingest/event-schema';
-import { prepareEvent, prepareRequest, type RawEventRow } from '../ingest/prepare-event';
+import { prepareEvent, prepareRequest, type PreparedRequest, type RawEventRow } from '../ingest/prepare-event';
 import { checkStandardProperties } from '../ingest/standard-events';
 import { linkRef } from '../messages/links';
 import { hashEmail } from '../enrichment/privacy';
@@ -246,25 +246,39 @@ export async function insertMessages(pool: Queryable, companyId: string, message
 }
 
 /**
- * The bulk path for events: validated and prepared exactly as the collector does for a secret-key
- * (server) request, stored with saveEventBatch (ingest_event_batch) in batches of 2,000. No per-order
- * attribution start: run the attribution backfill afterwards. Returns the rows newly stored.
+ * Generated events validated and prepared exactly as the collector does for a secret-key (server)
+ * request: eventSchema, the standard-event property checks, prepareEvent. One prepared request per
+ * User-Agent (the request-level work: IP hash, bot check), as one /e/batch request per UA would be.
+ */
+export function prepareDemoEvents(events: readonly DemoEvent[], ipHashSecret: string, receivedAt = new Date()): RawEventRow[] {
+  const settings = trackingSettings({});
+  const requests = new Map<string, PreparedRequest>();
+  const rows: RawEventRow[] = [];
+  for (const { userAgent, ...candidate } of events) {
+    let request = requests.get(userAgent);
+    if (!request) {
+      request = prepareRequest({ source: 'server', receivedAt, ip: '127.0.0.1', userAgent, gpcHeader: false, ipHashSecret, fallbackVisitorId: randomUUID() });
+      requests.set(userAgent, request);
+    }
+    const parsed = eventSchema.parse(candidate);
+    const standard = checkStandardProperties(parsed.event_name, parsed.properties);
+    if (!standard.ok) throw new Error(`generated event ${parsed.event_id} is invalid: ${JSON.stringify(standard.errors)}`);
+    const prepared = prepareEvent({ ...parsed, properties: standard.properties }, request, { trackingEnabled: true, settings });
+    if (prepared.store) rows.push(prepared.row);
+  }
+  return rows;
+}
+
+/**
+ * The bulk path for events: prepareDemoEvents, stored with saveEventBatch (ingest_event_batch) in
+ * batches of 2,000. No per-order attribution start: run the attribution backfill afterwards. Returns the
+ * rows newly stored. For millions of events, lib/demo/copy-events.ts (COPY into a stage) is faster.
  */
 export async function loadEventsBulk(pool: DatabasePool, companyId: string, ipHashSecret: string, events: DemoEvent[], onProgress?: Progress): Promise<number> {
-  const settings = trackingSettings({});
   let stored = 0;
   let done = 0;
   for (const part of chunks(events, 2000)) {
-    const rows: RawEventRow[] = [];
-    for (const { userAgent, ...candidate } of part) {
-      const request = prepareRequest({ source: 'server', receivedAt: new Date(), ip: '127.0.0.1', userAgent, gpcHeader: false, ipHashSecret, fallbackVisitorId: randomUUID() });
-      const parsed = eventSchema.parse(candidate);
-      const standard = checkStandardProperties(parsed.event_name, parsed.properties);
-      if (!standard.ok) throw new Error(`generated event ${parsed.event_id} is invalid: ${JSON.stringify(standard.errors)}`);
-      const prepared = prepareEvent({ ...parsed, properties: standard.properties }, request, { trackingEnabled: true, settings });
-      if (prepared.store) rows.push(prepared.row);
-    }
-    const outcome = await saveEventBatch(pool, companyId, rows, {});
+    const outcome = await saveEventBatch(pool, companyId, prepareDemoEvents(part, ipHashSecret), {});
     stored += outcome.inserted.size;
     done += part.length;
     onProgress?.(done, events.length);

@@ -1,6 +1,6 @@
 import { checkStandardProperties } from '../../../lib/ingest/standard-events';
 import { eventSchema } from '../../../lib/ingest/event-schema';
-import { createRng, DEMO_CHANNELS, funnelCounts, generateCompanies, generateStorefront, mulberry32 } from '../../../lib/demo/generator';
+import { createRng, DEMO_CHANNELS, funnelCounts, generateCompanies, generateStorefront, generateStorefrontDays, mulberry32 } from '../../../lib/demo/generator';
 
 const options = { seed: 42, days: 35, lastDay: '2026-03-31', sessionsPerDay: 450 };
 const dataset = generateStorefront(options);
@@ -117,5 +117,26 @@ describe('demo generator', () => {
     expect(JSON.stringify(a)).not.toBe(JSON.stringify(b));
     expect(JSON.stringify(generateCompanies(1, 2, small))).toBe(JSON.stringify([a, b]));
     expect(JSON.stringify(generateCompanies(1, 1, small)[0])).toBe(JSON.stringify(a));
+  });
+
+  it('yields the same history one day at a time (each day sorted, inside its UTC day)', () => {
+    const days = [...generateStorefrontDays(options)];
+    expect(days.map((d) => d.day)).toEqual(dataset.days);
+    for (const d of days) expect(d.events.every((e) => e.occurred_at.startsWith(d.day))).toBe(true);
+    for (const key of ['events', 'sessions', 'orders', 'spend', 'messages'] as const) {
+      expect(JSON.stringify(days.flatMap((d) => d[key] as unknown[]))).toBe(JSON.stringify(dataset[key]));
+    }
+  });
+
+  it('browsePages and extraIntent reach the scale ratios (~10 events a session, ~10 sessions an order)', () => {
+    const scale = generateStorefront({ ...options, browsePages: [4, 14], extraIntent: 0.16 });
+    const perSession = scale.events.length / scale.sessions.length;
+    const sessionsPerOrder = scale.sessions.length / scale.orders.length;
+    expect(dataset.events.length / dataset.sessions.length).toBeLessThan(4);
+    expect(perSession).toBeGreaterThan(9);
+    expect(perSession).toBeLessThan(12);
+    expect(sessionsPerOrder).toBeGreaterThan(7);
+    expect(sessionsPerOrder).toBeLessThan(13);
+    for (const { userAgent: _ua, ...event } of scale.events.slice(0, 2000)) expect(eventSchema.safeParse(event).success).toBe(true);
   });
 });
