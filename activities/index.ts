@@ -4,6 +4,7 @@ import type { DatabasePool } from '../lib/db/pool';
 import type { Logger } from '../lib/logger';
 import { createAlertActivities, type AlertDeliveryConfig } from './alerts';
 import { createAttributionActivities } from './attribution';
+import { createAudienceActivities } from './audiences';
 import { createCommerceActivities } from './commerce';
 import { createForwardingActivities } from './forwarding';
 import { createMessageActivities } from './messages';
@@ -15,7 +16,7 @@ export type ActivityDeps = {
   logger: Logger;
   /** Decrypts integration credentials; without it, imports fail for good with a message naming LUX_CREDENTIALS_KEY. */
   credentialsKey?: CredentialsKey;
-  /** Timeout of one conversion-forwarding request to an ad platform (default 30 s). */
+  /** Timeout of one conversion-forwarding or audience-upload request to an ad platform (default 30 s). */
   forwardingRequestTimeoutMs?: number;
   /** Alert email delivery (SMTP_URL, ALERT_FROM_EMAIL); without it, sendAlertDigest fails for good saying so. */
   alerts?: AlertDeliveryConfig;
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCommerceActivities(deps),
     ...createAttributionActivities(deps),
     ...createForwardingActivities(deps),
+    ...createAudienceActivities(deps),
     ...createRollupActivities(deps),
     ...createMessageActivities(deps),
     ...createAlertActivities(deps),

@@ -39,3 +39,9 @@ export const rollupScheduleId = (companyId: string): string => `rollup-schedule:
 
 /** The alert evaluation of one company-local day: `alerts:<company>:<day>`. */
 export const evaluateAlertsWorkflowId = (companyId: string, day: string): string => `alerts:${companyId}:${day}`;
+
+/** One audience's sync to a destination (`audience-sync:<company>:<destination>:<audience>`): started by `lux audiences sync`; a second start while it runs follows it. */
+export const audienceSyncWorkflowId = (companyId: string, destination: string, audience: string): string => `audience-sync:${companyId}:${destination}:${audience}`;
+
+/** The daily Schedule of that sync (workers/schedules.ts); its runs are `audience-sync:…:<audience>-<scheduled time>`. */
+export const audienceSyncScheduleId = (companyId: string, destination: string, audience: string): string => `audience-sync-schedule:${companyId}:${destination}:${audience}`;

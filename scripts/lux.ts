@@ -11,6 +11,7 @@
 //   rollup --company <id> [--from <date> --to <date>]; rollup schedule --company <id>
 //   users add --company <id> --login <name> --role admin|analyst [--password-stdin]; users list|disable
 //   forwarding enable|disable <google_ads|meta|tiktok|ga4> --company <id> [--config <json>]; forwarding list --company <id>
+//   audiences enable|disable|sync <purchasers|repeat_purchasers|lapsed_purchasers> --company <id> [--config <json>]; audiences list --company <id>
 //   alerts recipients --company <id> [--add a@x] [--remove b@x]; alerts thresholds --company <id> [--set cpa.maxIncrease=0.3] [--cooldown-days 7]; alerts list|evaluate
 //   experiments add|decide|list --company <id> … (scripts/cli/experiments.ts)
 import { Command } from 'commander';
@@ -31,6 +32,7 @@ import { registerRollupCommands } from './cli/rollup';
 import { registerUserCommands } from './cli/users';
 import { registerExperimentCommands } from './cli/experiments';
 import { registerForwardingCommands } from './cli/forwarding';
+import { registerAudienceCommands } from './cli/audiences';
 import { addSuppression, listSuppressions, removeSuppression, trackingSettingsPatchSchema, updateTrackingSettings } from '../lib/privacy/suppressions';
 
 const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -117,6 +119,7 @@ registerRollupCommands(program);
 registerAlertCommands(program);
 registerExperimentCommands(program);
 registerForwardingCommands(program);
+registerAudienceCommands(program);
 registerUserCommands(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {

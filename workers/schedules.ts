@@ -9,10 +9,12 @@ import type { DatabasePool } from '../lib/db/pool';
 import type { Logger } from '../lib/logger';
 import { DAILY_ROLLUP } from '../lib/metrics/definitions';
 import { TASK_QUEUES } from '../lib/task-queues';
-import { attributionSweepScheduleId, attributionSweepWorkflowId, importScheduleId, importSourceWorkflowId, rollupScheduleId, scheduledRollupWorkflowId } from '../lib/workflow-ids';
+import { withTenant } from '../lib/db/tenant';
+import { attributionSweepScheduleId, attributionSweepWorkflowId, audienceSyncScheduleId, audienceSyncWorkflowId, importScheduleId, importSourceWorkflowId, rollupScheduleId, scheduledRollupWorkflowId } from '../lib/workflow-ids';
 import type { attributeOrdersWorkflow } from '../workflows/attribute-orders';
 import type { dailyRollupWorkflow } from '../workflows/daily-rollup';
 import type { importSourceWorkflow } from '../workflows/import-source';
+import type { syncAudienceWorkflow } from '../workflows/sync-audience';
 import { CompanyIdKey } from '../workflows/search-attributes';
 
 /** Minute past the hour; spread per vendor so one company's imports do not all start at once. */
@@ -125,5 +127,59 @@ export async function ensureRollupSchedules(client: Client, pool: DatabasePool, 
     }
   }
   logger.info(counts, 'rollup schedules registered');
+  return counts;
+}
+
+// section: audience syncs ---------------------------------------------------------------------------------------
+// One Schedule per company × audience (docs/audiences.md): syncAudience daily at 05:30 company-local time,
+// after the 04:15 rollup, so a day's orders, consent changes and opt-outs reach Google the next morning.
+// A sync still running at the next fire is left alone (SKIP); after an outage one missed fire is caught up.
+// The schedule stays when an audience is disabled: the next sync empties the list (nothing LUX uploaded
+// stays at Google), later ones find nothing to do.
+export const AUDIENCE_SYNC_TIME = { hour: 5, minute: 30 } as const;
+
+export function audienceSyncScheduleOptions(input: { companyId: string; destination: string; audience: string; timeZone: string }): ScheduleOptions {
+  return {
+    scheduleId: audienceSyncScheduleId(input.companyId, input.destination, input.audience),
+    spec: { calendars: [{ hour: AUDIENCE_SYNC_TIME.hour, minute: AUDIENCE_SYNC_TIME.minute }], timezone: input.timeZone },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'syncAudienceWorkflow',
+      workflowId: audienceSyncWorkflowId(input.companyId, input.destination, input.audience),
+      taskQueue: TASK_QUEUES.analytics,
+      args: [{ companyId: input.companyId, audience: input.audience, destination: input.destination }] as Parameters<typeof syncAudienceWorkflow>,
+      typedSearchAttributes: [{ key: CompanyIdKey, value: input.companyId }],
+    },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+    memo: { companyId: input.companyId, kind: 'audience-sync', audience: input.audience },
+  };
+}
+
+export function ensureAudienceSyncSchedule(client: Client, input: { companyId: string; destination: string; audience: string; timeZone: string }): Promise<'created' | 'updated'> {
+  return upsertSchedule(client, audienceSyncScheduleOptions(input));
+}
+
+const audienceRow = z.object({ destination: z.string(), audience: z.string() });
+
+/**
+ * The sync schedule of every audience a company has set up (enabled or not: a disabled one still has its
+ * list emptied). Called by the analytics worker at start, next to the rollup schedules. Per company,
+ * inside its tenant transaction; a failure is logged and skipped.
+ */
+export async function ensureAudienceSyncSchedules(client: Client, pool: DatabasePool, logger: Logger): Promise<{ created: number; updated: number; failed: number }> {
+  const companies = await pool.any(sql.type(companyZoneRow)`SELECT company_id, time_zone FROM list_company_time_zones()`);
+  const counts = { created: 0, updated: 0, failed: 0 };
+  for (const c of companies) {
+    try {
+      const audiences = await withTenant(pool, c.company_id, (tx) =>
+        tx.any(sql.type(audienceRow)`SELECT destination, audience FROM audience_settings WHERE company_id = ${c.company_id}`),
+      );
+      for (const a of audiences) counts[await ensureAudienceSyncSchedule(client, { companyId: c.company_id, ...a, timeZone: c.time_zone })] += 1;
+    } catch (error) {
+      counts.failed += 1;
+      logger.error({ company_id: c.company_id, err: error }, 'audience sync schedule registration failed');
+    }
+  }
+  logger.info(counts, 'audience sync schedules registered');
   return counts;
 }

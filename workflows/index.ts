@@ -6,6 +6,7 @@ export { importSourceWorkflow } from './import-source';
 export { importStreamWorkflow } from './import-stream';
 export { processWebhookWorkflow } from './process-webhook';
 export { stackCheckWorkflow } from './stack-check';
+export { syncAudienceWorkflow } from './sync-audience';
 export { dailyRollupWorkflow } from './daily-rollup';
 export { evaluateAlertsWorkflow } from './evaluate-alerts';
 export { rollupBackfillWorkflow } from './rollup-backfill';

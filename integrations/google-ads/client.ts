@@ -51,7 +51,7 @@ export async function postGoogleAds<S extends z.ZodTypeAny>(credentials: GoogleA
     },
     schema,
   );
-  return response.data as z.infer<S>;
+  return response.data;
 }
 
 /** Every `errorCode` of a Google error body or partial failure, flattened to "kind:CODE" (e.g. "userListError:NAME_ALREADY_USED"). */
@@ -60,9 +60,9 @@ export function googleErrorCodes(body: unknown): string[] {
   const visit = (value: unknown, depth: number): void => {
     if (depth > 8 || typeof value !== 'object' || value === null) return;
     if (Array.isArray(value)) return value.forEach((v) => visit(v, depth + 1));
-    for (const [key, field] of Object.entries(value)) {
+    for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
       if (key === 'errorCode' && typeof field === 'object' && field !== null) {
-        for (const [kind, code] of Object.entries(field)) if (typeof code === 'string') codes.push(`${kind}:${code}`);
+        for (const [kind, code] of Object.entries(field as Record<string, unknown>)) if (typeof code === 'string') codes.push(`${kind}:${code}`);
       } else visit(field, depth + 1);
     }
   };

@@ -90,6 +90,18 @@ const FIXTURES: Record<string, (tx: DatabaseTransactionConnection, companyId: st
   conversion_outbox: (tx, c) =>
     tx.query(sql.unsafe`INSERT INTO conversion_outbox (company_id, source, external_id, destination, status, forward, reason)
                         VALUES (${c}, 'woocommerce', ${randomUUID()}, 'none', 'skipped', false, 'no_ad_platform_touch')`),
+  // migration 0019: Customer Match audiences (tables are visited alphabetically: members and syncs need their settings row)
+  audience_members: async (tx, c) => {
+    await insertAudienceSettings(tx, c);
+    return tx.query(sql.unsafe`INSERT INTO audience_members (company_id, destination, audience, email_hash, uploaded_at)
+                               VALUES (${c}, 'google_ads', 'purchasers', encode(sha256(${randomUUID()}::bytea), 'hex'), now())`);
+  },
+  audience_settings: (tx, c) => insertAudienceSettings(tx, c),
+  audience_syncs: async (tx, c) => {
+    await insertAudienceSettings(tx, c);
+    return tx.query(sql.unsafe`INSERT INTO audience_syncs (company_id, destination, audience, status, batch_size, finished_at)
+                               VALUES (${c}, 'google_ads', 'purchasers', 'no_changes', 10000, now())`);
+  },
   // its own order first (tables are visited alphabetically: attribution_touches comes before orders)
   attribution_touches: async (tx, c) => {
     const orderId = randomUUID();
@@ -181,6 +193,10 @@ const FIXTURES: Record<string, (tx: DatabaseTransactionConnection, companyId: st
 function insertOrder(tx: DatabaseTransactionConnection, companyId: string, externalId: string) {
   return tx.query(sql.unsafe`INSERT INTO orders (company_id, source, external_id, order_key, status, source_status, currency, total_minor, created_at)
                              VALUES (${companyId}, 'woocommerce', ${externalId}, ${externalId}, 'paid', 'processing', 'EUR', 100, now())`);
+}
+
+function insertAudienceSettings(tx: DatabaseTransactionConnection, companyId: string) {
+  return tx.query(sql.unsafe`INSERT INTO audience_settings (company_id, destination, audience, enabled) VALUES (${companyId}, 'google_ads', 'purchasers', true) ON CONFLICT DO NOTHING`);
 }
 
 function insertOrderAttribution(tx: DatabaseTransactionConnection, companyId: string, externalId: string) {

@@ -12,6 +12,21 @@
 //   A refused conversion is a partial failure (HTTP 200, partialFailureError with a GoogleAdsFailure naming
 //   conversions[i], an empty result); a conversion already uploaded (same click id, action and time) is
 //   refused as CLICK_CONVERSION_ALREADY_EXISTS, so a retry never counts twice.
+// - Customer Match (same auth; REST shapes of Google's reference, docs/audiences.md):
+//   POST /v{N}/customers/{cid}/userLists:mutate {operations: [{create: {name, membershipLifeSpan (int64 string,
+//     ≤ 540), crmBasedUserList: {uploadKeyType: CONTACT_INFO}}}]} → {results: [{resourceName}]}; a name the
+//     customer already uses is refused (400, userListError NAME_ALREADY_USED);
+//   searchStream `SELECT user_list.resource_name FROM user_list WHERE user_list.name = '…'` finds a list;
+//   POST /v{N}/customers/{cid}/offlineUserDataJobs:create {job: {type: CUSTOMER_MATCH_USER_LIST,
+//     customerMatchUserListMetadata: {userList, consent?}}} → {resourceName}; consent values must be GRANTED
+//     or DENIED, and DENIED is refused (CUSTOMER_NOT_ACCEPTED_CUSTOMER_DATA_TERMS);
+//   POST /v{N}/customers/{cid}/offlineUserDataJobs/{id}:addOperations {operations: [{create|remove:
+//     {userIdentifiers: [{hashedEmail}]}}], enablePartialFailure} to a PENDING job, ≤ 100,000 identifiers a
+//     request; an operation with a bad identifier (not lower-case SHA-256 hex, or one the test refuses) is a
+//     partial failure naming operations[i] (HTTP 200) when enablePartialFailure is set, else the request fails;
+//   POST /v{N}/customers/{cid}/offlineUserDataJobs/{id}:run {} → an Operation {name}; the fake processes the
+//     job at once (Google takes hours): its creates join the list, its removes leave it.
+//   Only accepted operations are recorded in the job (a request answered 5xx by failNextCustomerMatch is not).
 // The query parser understands the one query shape we send (SELECT ... FROM ad_group_ad WHERE
 // segments.date BETWEEN 'a' AND 'b') and refuses anything else with a QueryError, as Google would.
 import { randomBytes } from 'node:crypto';
@@ -57,11 +72,40 @@ export type FakeGoogleAds = {
   rejectClickIds: Set<string>;
   /** The next upload is kept but answered only after `ms` (our request times out; Google has it). */
   delayNextUpload(ms: number): void;
+  /** Customer Match user lists by resource name, with the hashed emails currently on each. */
+  userLists: Map<string, FakeUserList>;
+  /** Offline user data jobs by resource name, with the operations Google accepted into each. */
+  jobs: Map<string, FakeOfflineJob>;
+  /** Hashes Google refuses one by one (a partial failure of addOperations). */
+  refuseHashes: Set<string>;
+  /** After `after` more calls of `step` (default 0), the next `times` (default 1) fail with `status`; nothing of a failed call is applied. */
+  failNextCustomerMatch(step: CustomerMatchStep, status: number, options?: { after?: number; times?: number }): void;
+  /** Every Customer Match request received (mutate, create, addOperations, run), answered or not, in order. */
+  customerMatchRequests(): RecordedRequest[];
   close(): Promise<void>;
+};
+
+export type CustomerMatchStep = 'userLists:mutate' | 'offlineUserDataJobs:create' | 'addOperations' | 'run';
+export type FakeUserList = { resourceName: string; customerId: string; name: string; membershipLifeSpan: string; members: Set<string> };
+export type FakeOfflineJob = {
+  resourceName: string;
+  customerId: string;
+  userList: string;
+  consent: Record<string, unknown> | null;
+  status: 'PENDING' | 'RUNNING' | 'SUCCESS';
+  /** accepted operations, in the order received */
+  operations: Array<{ kind: 'create' | 'remove'; hashedEmail: string }>;
+  addRequests: number;
+  runs: number;
 };
 
 const SEARCH_PATH = /^\/(v\d+)\/customers\/(\d{10})\/googleAds:searchStream$/;
 const UPLOAD_PATH = /^\/(v\d+)\/customers\/(\d{10}):uploadClickConversions$/;
+const USER_LISTS_PATH = /^\/(v\d+)\/customers\/(\d{10})\/userLists:mutate$/;
+const JOB_CREATE_PATH = /^\/(v\d+)\/customers\/(\d{10})\/offlineUserDataJobs:create$/;
+const JOB_PATH = /^\/(v\d+)\/(customers\/(\d{10})\/offlineUserDataJobs\/\d+):(addOperations|run)$/;
+const USER_LIST_QUERY = /^SELECT user_list\.resource_name FROM user_list WHERE user_list\.name = '([^']*)'$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
 const CONVERSION_TIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/;
 const QUERY = /^SELECT (.+) FROM ad_group_ad WHERE segments\.date BETWEEN '(\d{4}-\d{2}-\d{2})' AND '(\d{4}-\d{2}-\d{2})'$/;
 const SELECTABLE = new Set([
@@ -121,8 +165,135 @@ export async function startFakeGoogleAds(options: FakeGoogleAdsOptions): Promise
     return { status: 200, body: { results, ...(partialFailureError ? { partialFailureError } : {}) }, ...(delayMs !== undefined ? { delayMs } : {}) };
   };
 
+  // section: Customer Match ------------------------------------------------------------------------------------
+  const userLists = new Map<string, FakeUserList>();
+  const jobs = new Map<string, FakeOfflineJob>();
+  const refuseHashes = new Set<string>();
+  const cmFailures = new Map<CustomerMatchStep, Array<{ status: number; after: number; times: number }>>();
+  let nextId = 1000;
+
+  const authFailure = (request: RecordedRequest): Reply | null => {
+    const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '');
+    if (!bearer || !tokens.has(bearer[1] ?? '')) return googleError(401, 'UNAUTHENTICATED', 'Request is missing required authentication credential.', { authenticationError: 'AUTHENTICATION_ERROR' });
+    if (request.headers['developer-token'] !== options.developerToken) return googleError(401, 'UNAUTHENTICATED', 'The developer token is not valid.', { authenticationError: 'DEVELOPER_TOKEN_INVALID' });
+    if (options.loginCustomerId !== undefined && request.headers['login-customer-id'] !== options.loginCustomerId) {
+      return googleError(403, 'PERMISSION_DENIED', "User doesn't have permission to access customer.", { authorizationError: 'USER_PERMISSION_DENIED' });
+    }
+    if (request.headers['content-type'] !== 'application/json') return googleError(400, 'INVALID_ARGUMENT', 'Content-Type must be application/json.');
+    return null;
+  };
+  const jsonBody = (request: RecordedRequest): Record<string, unknown> | null => {
+    try {
+      const body = JSON.parse(request.body) as unknown;
+      return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
+    } catch {
+      return null;
+    }
+  };
+  const injected = (step: CustomerMatchStep): Reply | null => {
+    const head = cmFailures.get(step)?.[0];
+    if (head === undefined) return null;
+    if (head.after > 0) {
+      head.after -= 1;
+      return null;
+    }
+    head.times -= 1;
+    if (head.times <= 0) cmFailures.get(step)?.shift();
+    return googleError(head.status, head.status >= 500 ? 'INTERNAL' : head.status === 429 ? 'RESOURCE_EXHAUSTED' : 'INVALID_ARGUMENT', 'Internal error encountered.');
+  };
+
+  const mutateUserLists = (request: RecordedRequest, customerId: string): Reply => {
+    const body = jsonBody(request);
+    const ops = body?.operations;
+    if (!Array.isArray(ops) || ops.length !== 1) return googleError(400, 'INVALID_ARGUMENT', 'operations: exactly one operation expected by this fake', { fieldError: 'REQUIRED' });
+    const create = (ops[0] as { create?: Record<string, unknown> }).create;
+    if (create === undefined) return googleError(400, 'INVALID_ARGUMENT', 'only create operations are supported', { mutateError: 'MUTATE_NOT_ALLOWED' });
+    const crm = create.crmBasedUserList as { uploadKeyType?: unknown } | undefined;
+    if (typeof create.name !== 'string' || create.name === '') return googleError(400, 'INVALID_ARGUMENT', 'name is required', { userListError: 'NAME_REQUIRED' });
+    if (crm?.uploadKeyType !== 'CONTACT_INFO') return googleError(400, 'INVALID_ARGUMENT', 'crmBasedUserList.uploadKeyType must be CONTACT_INFO for hashed emails', { userListError: 'INVALID_UPLOAD_KEY_TYPE' });
+    const lifeSpan = create.membershipLifeSpan;
+    if (typeof lifeSpan !== 'string' || !/^\d+$/.test(lifeSpan)) return googleError(400, 'INVALID_ARGUMENT', 'membershipLifeSpan must be an int64 (a JSON string)');
+    if (Number(lifeSpan) > 540) return googleError(400, 'INVALID_ARGUMENT', 'Too high.', { rangeError: 'TOO_HIGH' });
+    if ([...userLists.values()].some((l) => l.customerId === customerId && l.name === create.name)) return googleError(400, 'INVALID_ARGUMENT', 'Name is already being used for another user list for the account.', { userListError: 'NAME_ALREADY_USED' });
+    const resourceName = `customers/${customerId}/userLists/${nextId++}`;
+    userLists.set(resourceName, { resourceName, customerId, name: create.name, membershipLifeSpan: lifeSpan, members: new Set() });
+    return { status: 200, body: { results: [{ resourceName }] } };
+  };
+
+  const createJob = (request: RecordedRequest, customerId: string): Reply => {
+    const job = jsonBody(request)?.job as { type?: unknown; customerMatchUserListMetadata?: { userList?: unknown; consent?: Record<string, unknown> } } | undefined;
+    if (job?.type !== 'CUSTOMER_MATCH_USER_LIST') return googleError(400, 'INVALID_ARGUMENT', 'job.type must be CUSTOMER_MATCH_USER_LIST (the only type LUX uses)');
+    const list = userLists.get(String(job.customerMatchUserListMetadata?.userList));
+    if (!list || list.customerId !== customerId) return googleError(400, 'INVALID_ARGUMENT', 'The user list is not valid for this customer.', { offlineUserDataJobError: 'INVALID_USER_LIST_ID' });
+    const consent = job.customerMatchUserListMetadata?.consent ?? null;
+    if (consent !== null) {
+      const values = Object.entries(consent);
+      if (values.some(([k, v]) => !['adUserData', 'adPersonalization'].includes(k) || !['GRANTED', 'DENIED'].includes(String(v)))) return googleError(400, 'INVALID_ARGUMENT', 'consent: unknown field or value');
+      if (values.some(([, v]) => v === 'DENIED')) return googleError(400, 'INVALID_ARGUMENT', 'Customer has not accepted the customer data terms.', { offlineUserDataJobError: 'CUSTOMER_NOT_ACCEPTED_CUSTOMER_DATA_TERMS' });
+    }
+    const resourceName = `customers/${customerId}/offlineUserDataJobs/${nextId++}`;
+    jobs.set(resourceName, { resourceName, customerId, userList: list.resourceName, consent, status: 'PENDING', operations: [], addRequests: 0, runs: 0 });
+    return { status: 200, body: { resourceName } };
+  };
+
+  const addOperations = (request: RecordedRequest, job: FakeOfflineJob): Reply => {
+    if (job.status !== 'PENDING') return googleError(400, 'FAILED_PRECONDITION', `Operations can only be added to a PENDING job (this one is ${job.status}).`);
+    const body = jsonBody(request);
+    const ops = body?.operations;
+    if (!Array.isArray(ops) || ops.length === 0) return googleError(400, 'INVALID_ARGUMENT', 'operations is required', { fieldError: 'REQUIRED' });
+    const partial = body?.enablePartialFailure === true;
+    const parsed = ops.map((op: Record<string, unknown>) => {
+      const kinds = ['create', 'remove', 'removeAll'].filter((k) => op[k] !== undefined);
+      const data = op[kinds[0] ?? ''] as { userIdentifiers?: Array<Record<string, unknown>> } | undefined;
+      const ids = data?.userIdentifiers ?? [];
+      const email = ids.length === 1 ? ids[0]?.hashedEmail : undefined;
+      if (kinds.length !== 1 || kinds[0] === 'removeAll') return { error: 'exactly one of create or remove (removeAll is not used by LUX)' } as const;
+      if (typeof email !== 'string' || !SHA256_HEX.test(email) || Object.keys(ids[0] ?? {}).length !== 1) return { error: 'userIdentifiers: one hashedEmail, lower-case SHA-256 hex' } as const;
+      if (refuseHashes.has(email)) return { error: 'The identifier was refused.' } as const;
+      return { kind: kinds[0] as 'create' | 'remove', hashedEmail: email };
+    });
+    if (parsed.length > 100_000) return googleError(400, 'INVALID_ARGUMENT', 'A request holds at most 100,000 identifiers.');
+    const errors = parsed.flatMap((p, index) => ('error' in p ? [{ errorCode: { offlineUserDataJobError: 'INVALID_SHA256_FORMAT' }, message: p.error, location: { fieldPathElements: [{ fieldName: 'operations', index }] } }] : []));
+    if (errors.length > 0 && !partial) return { status: 400, body: { error: { code: 400, message: 'Request contains an invalid argument.', status: 'INVALID_ARGUMENT', details: [{ '@type': 'type.googleapis.com/google.ads.googleads.v19.errors.GoogleAdsFailure', errors }] } } };
+    job.addRequests += 1;
+    for (const p of parsed) if (!('error' in p)) job.operations.push(p);
+    const partialFailureError = errors.length === 0 ? undefined : { code: 3, message: 'Operation failed.', details: [{ '@type': 'type.googleapis.com/google.ads.googleads.v19.errors.GoogleAdsFailure', errors, requestId: randomBytes(8).toString('hex') }] };
+    return { status: 200, body: partialFailureError ? { partialFailureError } : {} };
+  };
+
+  const runJob = (job: FakeOfflineJob): Reply => {
+    if (job.status !== 'PENDING') return googleError(400, 'FAILED_PRECONDITION', `The job cannot be run: it is ${job.status}.`);
+    job.runs += 1;
+    job.status = 'RUNNING';
+    const list = userLists.get(job.userList);
+    for (const op of job.operations) {
+      if (op.kind === 'create') list?.members.add(op.hashedEmail);
+      else list?.members.delete(op.hashedEmail);
+    }
+    job.status = 'SUCCESS';
+    return { status: 200, body: { name: `customers/${job.customerId}/operations/${nextId++}` } };
+  };
+
+  const customerMatch = (request: RecordedRequest): Reply | null => {
+    if (request.method !== 'POST') return null;
+    const lists = USER_LISTS_PATH.exec(request.path);
+    const create = JOB_CREATE_PATH.exec(request.path);
+    const jobPath = JOB_PATH.exec(request.path);
+    if (!lists && !create && !jobPath) return null;
+    const step: CustomerMatchStep = lists ? 'userLists:mutate' : create ? 'offlineUserDataJobs:create' : (jobPath?.[4] as 'addOperations' | 'run');
+    const failure = injected(step) ?? authFailure(request);
+    if (failure) return failure;
+    if (lists) return mutateUserLists(request, lists[2] ?? '');
+    if (create) return createJob(request, create[2] ?? '');
+    const job = jobs.get(jobPath?.[2] ?? '');
+    if (!job) return googleError(404, 'NOT_FOUND', `Resource ${jobPath?.[2] ?? ''} was not found.`);
+    return step === 'run' ? runJob(job) : addOperations(request, job);
+  };
+
   const handle = (request: RecordedRequest): Reply => {
     if (request.method === 'POST' && request.path === '/token') return token(request);
+    const matched = customerMatch(request);
+    if (matched) return matched;
     const uploadPath = UPLOAD_PATH.exec(request.path);
     if (request.method === 'POST' && uploadPath) return upload(request, uploadPath[2] ?? '');
     const path = SEARCH_PATH.exec(request.path);
@@ -143,6 +314,11 @@ export async function startFakeGoogleAds(options: FakeGoogleAdsOptions): Promise
       return googleError(400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.');
     }
     const query = typeof body === 'object' && body !== null ? (body as { query?: unknown }).query : undefined;
+    const listQuery = typeof query === 'string' ? USER_LIST_QUERY.exec(query.trim()) : null;
+    if (listQuery) {
+      const found = [...userLists.values()].filter((l) => l.customerId === path[2] && l.name === listQuery[1]).map((l) => ({ userList: { resourceName: l.resourceName } }));
+      return { status: 200, body: [{ ...(found.length > 0 ? { results: found } : {}), fieldMask: 'userList.resourceName', requestId: randomBytes(8).toString('hex') }] };
+    }
     const parsed = typeof query === 'string' ? QUERY.exec(query.trim()) : null;
     if (!parsed) return googleError(400, 'INVALID_ARGUMENT', 'Request contains an invalid argument.', { queryError: 'UNEXPECTED_END_OF_QUERY' });
     const fields = (parsed[1] ?? '').split(',').map((f) => f.trim());
@@ -192,6 +368,15 @@ export async function startFakeGoogleAds(options: FakeGoogleAdsOptions): Promise
     uploads: () => server.requests.filter((r) => UPLOAD_PATH.test(r.path)),
     rejectClickIds,
     delayNextUpload: (ms) => void delays.push(ms),
+    userLists,
+    jobs,
+    refuseHashes,
+    failNextCustomerMatch: (step, status, o = {}) => {
+      const queue = cmFailures.get(step) ?? [];
+      queue.push({ status, after: o.after ?? 0, times: o.times ?? 1 });
+      cmFailures.set(step, queue);
+    },
+    customerMatchRequests: () => server.requests.filter((r) => USER_LISTS_PATH.test(r.path) || JOB_CREATE_PATH.test(r.path) || JOB_PATH.test(r.path)),
     close: () => server.close(),
   };
 }
