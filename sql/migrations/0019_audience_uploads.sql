@@ -41,8 +41,8 @@ CREATE TABLE audience_syncs (
   audience            text NOT NULL,
   -- pending: planned, not finished (a retry resumes it); sent: every job Google was given has been run
   -- and the member rows say so; no_changes: nothing to add or remove; failed: a permanent vendor error or
-  -- retries exhausted (last_error); superseded: a later plan replaced an unfinished one.
-  status              text NOT NULL CHECK (status IN ('pending', 'sent', 'no_changes', 'failed', 'superseded')),
+  -- retries exhausted (last_error). An unfinished sync is resumed by the next plan, never replaced.
+  status              text NOT NULL CHECK (status IN ('pending', 'sent', 'no_changes', 'failed')),
   adds                integer NOT NULL DEFAULT 0 CHECK (adds >= 0),
   removes             integer NOT NULL DEFAULT 0 CHECK (removes >= 0),
   -- adds that re-upload a member before its membership expires at Google (counted in adds too)

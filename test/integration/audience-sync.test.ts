@@ -268,6 +268,19 @@ test('a hash Google refuses is recorded as a partial failure and planned again, 
   expect((await sync(companyId)).steps.map((s) => [s.plan.adds, s.plan.removes])).toEqual([[1, 0]]);
 });
 
+test('a list created by an attempt whose answer timed out is found by its name, not created twice', async () => {
+  const companyId = await audienceCompany();
+  await seedCustomer(companyId, { email: 'jane@example.com' });
+  google.delayNextCustomerMatch('userLists:mutate', 4000); // Google creates the list; our 2 s request timeout fires first
+  const result = await sync(companyId);
+  expect(result.steps.map((s) => s.send?.status)).toEqual(['sent']);
+  const { list } = listOf('1234567890', nameOf(companyId)); // exactly one list by that name
+  expect(members(list)).toEqual([sha('jane@example.com')]);
+  expect(await storedSyncs(companyId)).toEqual([expect.objectContaining({ status: 'sent', attempts: 2 })]);
+  const stored = await db.ownerPool.oneFirst(sql.type(z.object({ r: z.string().nullable() }))`SELECT user_list_resource_name AS r FROM audience_settings WHERE company_id = ${companyId}`);
+  expect(stored).toBe(list.resourceName);
+}, 60_000);
+
 test('a disabled audience is emptied by its next sync, after which nothing is sent; re-enabling reuses the list', async () => {
   const companyId = await audienceCompany();
   await seedCustomer(companyId, { email: 'jane@example.com' });

@@ -80,6 +80,8 @@ export type FakeGoogleAds = {
   refuseHashes: Set<string>;
   /** After `after` more calls of `step` (default 0), the next `times` (default 1) fail with `status`; nothing of a failed call is applied. */
   failNextCustomerMatch(step: CustomerMatchStep, status: number, options?: { after?: number; times?: number }): void;
+  /** The next call of `step` is carried out but answered only after `ms` (our request times out; Google has done it). */
+  delayNextCustomerMatch(step: CustomerMatchStep, ms: number): void;
   /** Every Customer Match request received (mutate, create, addOperations, run), answered or not, in order. */
   customerMatchRequests(): RecordedRequest[];
   close(): Promise<void>;
@@ -170,6 +172,7 @@ export async function startFakeGoogleAds(options: FakeGoogleAdsOptions): Promise
   const jobs = new Map<string, FakeOfflineJob>();
   const refuseHashes = new Set<string>();
   const cmFailures = new Map<CustomerMatchStep, Array<{ status: number; after: number; times: number }>>();
+  const cmDelays = new Map<CustomerMatchStep, number>();
   let nextId = 1000;
 
   const authFailure = (request: RecordedRequest): Reply | null => {
@@ -283,11 +286,16 @@ export async function startFakeGoogleAds(options: FakeGoogleAdsOptions): Promise
     const step: CustomerMatchStep = lists ? 'userLists:mutate' : create ? 'offlineUserDataJobs:create' : (jobPath?.[4] as 'addOperations' | 'run');
     const failure = injected(step) ?? authFailure(request);
     if (failure) return failure;
-    if (lists) return mutateUserLists(request, lists[2] ?? '');
-    if (create) return createJob(request, create[2] ?? '');
-    const job = jobs.get(jobPath?.[2] ?? '');
-    if (!job) return googleError(404, 'NOT_FOUND', `Resource ${jobPath?.[2] ?? ''} was not found.`);
-    return step === 'run' ? runJob(job) : addOperations(request, job);
+    const reply = ((): Reply => {
+      if (lists) return mutateUserLists(request, lists[2] ?? '');
+      if (create) return createJob(request, create[2] ?? '');
+      const job = jobs.get(jobPath?.[2] ?? '');
+      if (!job) return googleError(404, 'NOT_FOUND', `Resource ${jobPath?.[2] ?? ''} was not found.`);
+      return step === 'run' ? runJob(job) : addOperations(request, job);
+    })();
+    const delayMs = cmDelays.get(step);
+    cmDelays.delete(step);
+    return delayMs === undefined ? reply : { ...reply, delayMs };
   };
 
   const handle = (request: RecordedRequest): Reply => {
@@ -376,6 +384,7 @@ export async function startFakeGoogleAds(options: FakeGoogleAdsOptions): Promise
       queue.push({ status, after: o.after ?? 0, times: o.times ?? 1 });
       cmFailures.set(step, queue);
     },
+    delayNextCustomerMatch: (step, ms) => void cmDelays.set(step, ms),
     customerMatchRequests: () => server.requests.filter((r) => USER_LISTS_PATH.test(r.path) || JOB_CREATE_PATH.test(r.path) || JOB_PATH.test(r.path)),
     close: () => server.close(),
   };
