@@ -1,13 +1,27 @@
 // Recompute any range of company-local days (after a backfill of events or orders, a rule change, a late
-// FX rate): every per-day rollup of dailyRollup (DAY_ROLLUPS), `lanes` days side by side, with a progress
+// FX rate): every per-day rollup of dailyRollup (DAY_ROLLUPS), `lanes` chunks side by side, with a progress
 // query (what `lux rollup` prints). Continues as new every DAYS_PER_RUN days to keep the history small.
-import { ApplicationFailure, continueAsNew, defineQuery, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+// The core rollup runs per chunk of up to CORE_CHUNK_DAYS days in one activity (rollup_company_days,
+// migration 0018: one statement for the chunk instead of a transaction, plan and pass per day); the other
+// rollup kinds of DAY_ROLLUPS still run per day, after their chunk's core rollup.
+import { ApplicationFailure, continueAsNew, defineQuery, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { RollupActivities } from '../activities/rollups';
 import { dayRange } from '../lib/metrics/days';
-import { rollupDay } from './daily-rollup';
+import { DAY_ROLLUPS, rollupDay } from './daily-rollup';
 import { CompanyIdKey } from './search-attributes';
 
 const DAYS_PER_RUN = 200;
 const MAX_LANES = 4;
+/** Days per core-rollup activity: a month of a 10M-event history is seconds of work (bench/rollups). */
+const CORE_CHUNK_DAYS = 31;
+/** Workflows started before chunked core rollups replay the per-day path (patched() marks new histories). */
+const CHUNKED_CORE_PATCH = 'rollup-backfill-core-chunks';
+
+const { rollupCompanyDays } = proxyActivities<RollupActivities>({
+  // a chunk of a month is one statement; minutes leave room for a busy database
+  startToCloseTimeout: '30 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
+});
 
 export type RollupBackfillProgress = {
   companyId: string;
@@ -49,18 +63,42 @@ export async function rollupBackfillWorkflow(input: RollupBackfillWorkflowInput)
 
   const thisRun = all.slice(0, DAYS_PER_RUN);
   const lanes = Math.min(MAX_LANES, Math.max(1, input.lanes ?? 2));
-  let nextIndex = 0;
-  await Promise.all(
-    Array.from({ length: lanes }, async () => {
-      while (nextIndex < thisRun.length) {
-        const day = thisRun[nextIndex++] as string;
-        const results = await rollupDay({ companyId: input.companyId, day });
-        progress.daysDone += 1;
-        progress.rowsWritten += results.reduce((n, r) => n + r.rowsTotal, 0);
-        if (progress.lastDay === null || day > progress.lastDay) progress.lastDay = day;
-      }
-    }),
-  );
+  const dayDone = (day: string, rowsTotal: number): void => {
+    progress.daysDone += 1;
+    progress.rowsWritten += rowsTotal;
+    if (progress.lastDay === null || day > progress.lastDay) progress.lastDay = day;
+  };
+  if (patched(CHUNKED_CORE_PATCH)) {
+    const chunks: string[][] = [];
+    for (let i = 0; i < thisRun.length; i += CORE_CHUNK_DAYS) chunks.push(thisRun.slice(i, i + CORE_CHUNK_DAYS));
+    const otherRollups = DAY_ROLLUPS.filter((step) => step.name !== 'core');
+    let nextChunk = 0;
+    await Promise.all(
+      Array.from({ length: lanes }, async () => {
+        while (nextChunk < chunks.length) {
+          const chunk = chunks[nextChunk++] as string[];
+          const core = await rollupCompanyDays({ companyId: input.companyId, from: chunk[0] as string, to: chunk.at(-1) as string });
+          const coreRows = new Map(core.days.map((d) => [d.day, d.rowsTotal]));
+          for (const day of chunk) {
+            let rows = coreRows.get(day) ?? 0;
+            for (const step of otherRollups) rows += (await step.run({ companyId: input.companyId, day })).rowsTotal;
+            dayDone(day, rows);
+          }
+        }
+      }),
+    );
+  } else {
+    let nextIndex = 0;
+    await Promise.all(
+      Array.from({ length: lanes }, async () => {
+        while (nextIndex < thisRun.length) {
+          const day = thisRun[nextIndex++] as string;
+          const results = await rollupDay({ companyId: input.companyId, day });
+          dayDone(day, results.reduce((n, r) => n + r.rowsTotal, 0));
+        }
+      }),
+    );
+  }
   const rest = all.slice(DAYS_PER_RUN);
   if (rest.length > 0) return continueAsNew<typeof rollupBackfillWorkflow>({ ...input, carried: { next: rest[0] as string, progress } });
   progress.done = true;

@@ -4,7 +4,13 @@
 // days`, no index, no parallel workers), measured side by side in one run. Target: ≤ 3× the scan.
 //   1. one company-day of --day-events (default 1M) events: rollup of that day vs a scan of its rows;
 //   2. the full history (--history-events total, default 10M, over --history-days days): the rollup of
-//      every day vs a scan of all of them.
+//      every day vs a scan of all of them, two ways: one transaction per day (rollup_company_day, as the
+//      daily schedule and the per-day path run it) and in ranges of --range-days days (rollup_company_days,
+//      as rollupBackfill runs it);
+//   3. what migration 0018 moved to ingest: ingest_event_batch (the collector's and bulk path's insert) in
+//      batches of --ingest-batch events with the session_day_events trigger enabled vs disabled, blocks
+//      alternating in one run, as a ratio — the rollup reads per-(session, day) counts instead of raw
+//      events, so its ratio to the scan is only honest next to what those counts cost at ingest.
 // Wall times are reported, and beside them the CPU time of the database's backends (Linux
 // /proc/<pid>/schedstat of this database's connections), which a loaded, shared machine disturbs less.
 // `npm run bench:rollups [-- --day-events 1000000 --history-events 10000000 --history-days 90 --repeats 3]`
@@ -16,7 +22,9 @@
 // replica: that skips only the per-row foreign-key triggers (company_id → companies; the values are
 // valid by construction) — every index is still maintained, and raw_events' append-only triggers fire
 // on UPDATE/DELETE/TRUNCATE only. Sessions ~10 events each; orders with first/last touch attribution;
-// ad spend per day. Never part of the test run.
+// ad spend per day. The 0018 triggers (session_day_events, customer_first_orders) are ENABLE ALWAYS, so
+// they run in replica mode too: the generated data carries its counts like ingested data. Never part of
+// the test run.
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,7 +32,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { sql } from 'slonik';
 import { z } from 'zod';
-import { rollupCompanyDaySql } from '../../activities/rollups';
+import { rollupCompanyDaySql, rollupCompanyDaysSql } from '../../activities/rollups';
 import { addDays } from '../../lib/ads/days';
 import { createDatabasePool, type DatabasePool } from '../../lib/db/pool';
 import { resolvePostgres } from '../../scripts/lib/postgres';
@@ -38,6 +46,12 @@ const { values: args } = parseArgs({
     'events-per-session': { type: 'string', default: '10' },
     'orders-per-day': { type: 'string', default: '2000' },
     repeats: { type: 'string', default: '3' },
+    // days per rollup_company_days call in the history's range measurement (rollupBackfill's chunk)
+    'range-days': { type: 'string', default: '31' },
+    // ingest overhead: events per ingest_event_batch call, batches per block, blocks per side
+    'ingest-batch': { type: 'string', default: '500' },
+    'ingest-batches': { type: 'string', default: '20' },
+    'ingest-blocks': { type: 'string', default: '6' },
     // keep the scratch database afterwards (to EXPLAIN a slow statement); drop it by hand
     keep: { type: 'boolean', default: false },
   },
@@ -48,6 +62,10 @@ const HISTORY_DAYS = Number(args['history-days']);
 const PER_SESSION = Number(args['events-per-session']);
 const ORDERS_PER_DAY = Number(args['orders-per-day']);
 const REPEATS = Number(args.repeats);
+const RANGE_DAYS = Number(args['range-days']);
+const INGEST_BATCH = Number(args['ingest-batch']);
+const INGEST_BATCHES = Number(args['ingest-batches']);
+const INGEST_BLOCKS = Number(args['ingest-blocks']);
 const ROOT = path.resolve(__dirname, '..', '..');
 const LAST_DAY = '2026-01-15'; // the single company-day; history days are the ones before it
 const log = (message: string): void => void process.stderr.write(`[bench:rollups] ${message}\n`);
@@ -168,19 +186,32 @@ async function scan(pool: DatabasePool, companyId: string, days: string[]): Prom
   );
 }
 
-async function rollupDays(ownerPool: DatabasePool, appPool: DatabasePool, companyId: string, days: string[]): Promise<{ ms: number; cpuMs: number; rows: number }> {
+/** How a run of days is rolled up: one transaction per day, or ranges of `days` days per statement. */
+type RollupMode = { kind: 'per-day' } | { kind: 'ranges'; days: number };
+
+async function rollupDays(ownerPool: DatabasePool, appPool: DatabasePool, companyId: string, days: string[], mode: RollupMode): Promise<{ ms: number; cpuMs: number; rows: number }> {
   let rows = 0;
   const { ms, cpuMs } = await timedCpu(ownerPool, async () => {
-    for (const day of days) rows += (await rollupCompanyDaySql(appPool, companyId, day, 'bench')).rowsTotal;
+    if (mode.kind === 'per-day') {
+      for (const day of days) rows += (await rollupCompanyDaySql(appPool, companyId, day, 'bench')).rowsTotal;
+      return;
+    }
+    for (let i = 0; i < days.length; i += mode.days) {
+      const chunk = days.slice(i, i + mode.days);
+      rows += (await rollupCompanyDaysSql(appPool, companyId, chunk[0] ?? '', chunk.at(-1) ?? '', 'bench')).rowsTotal;
+    }
   });
   return { ms, cpuMs, rows };
 }
 
-async function measure(label: string, ownerPool: DatabasePool, appPool: DatabasePool, companyId: string, days: string[], events: number) {
+async function measure(label: string, ownerPool: DatabasePool, appPool: DatabasePool, companyId: string, days: string[], events: number, mode: RollupMode) {
   await ownerPool.query(sql.unsafe`VACUUM (ANALYZE) raw_events`);
   await ownerPool.query(sql.unsafe`VACUUM (ANALYZE) sessions`);
   await ownerPool.query(sql.unsafe`ANALYZE orders`);
   await ownerPool.query(sql.unsafe`ANALYZE order_attribution`);
+  // the rollup inputs the 0018 triggers keep (autovacuum analyzes them in a deployment, as the tables above)
+  await ownerPool.query(sql.unsafe`ANALYZE session_day_events`);
+  await ownerPool.query(sql.unsafe`ANALYZE customer_first_orders`);
   await scan(ownerPool, companyId, days); // warm the cache once for both sides
   const scans: Array<{ ms: number; cpuMs: number }> = [];
   const rollups: Array<{ ms: number; cpuMs: number }> = [];
@@ -191,11 +222,11 @@ async function measure(label: string, ownerPool: DatabasePool, appPool: Database
     // alternate the order so neither side always runs on the other's warm cache
     if (i % 2 === 0) {
       scans.push(await scan(ownerPool, companyId, days));
-      const r = await rollupDays(ownerPool, appPool, companyId, days);
+      const r = await rollupDays(ownerPool, appPool, companyId, days, mode);
       rollups.push(r);
       rows = r.rows;
     } else {
-      const r = await rollupDays(ownerPool, appPool, companyId, days);
+      const r = await rollupDays(ownerPool, appPool, companyId, days, mode);
       rollups.push(r);
       rows = r.rows;
       scans.push(await scan(ownerPool, companyId, days));
@@ -209,12 +240,82 @@ async function measure(label: string, ownerPool: DatabasePool, appPool: Database
   const scanCpuMs = median(scans.map((s) => s.cpuMs));
   const rollupCpuMs = median(rollups.map((r) => r.cpuMs));
   return {
-    label, events, days: days.length, rowsWritten: rows,
+    label, mode: mode.kind === 'per-day' ? 'one transaction per day' : `ranges of ${mode.days} days`, events, days: days.length, rowsWritten: rows,
     scanMs: Math.round(scanMs), rollupMs: Math.round(rollupMs), ratio: Number((rollupMs / scanMs).toFixed(2)),
     scanCpuMs: Math.round(scanCpuMs), rollupCpuMs: Math.round(rollupCpuMs), cpuRatio: Number((rollupCpuMs / scanCpuMs).toFixed(2)),
     loadAverage1m: loads.map((l) => Number(l.toFixed(1))),
     scans: scans.map((s) => Math.round(s.ms)), rollups: rollups.map((r) => Math.round(r.ms)),
     scanCpus: scans.map((s) => Math.round(s.cpuMs)), rollupCpus: rollups.map((r) => Math.round(r.cpuMs)),
+  };
+}
+
+/**
+ * A batch of ingest_event_batch rows (lib/ingest/prepare-event.ts RawEventRow, as the collector sends
+ * them): `INGEST_BATCH` events of sessions of PER_SESSION events, a channel context as enrichment writes it.
+ */
+function ingestRows(batch: number, day: string): string {
+  const rows = Array.from({ length: INGEST_BATCH }, (_, i) => {
+    const n = batch * INGEST_BATCH + i;
+    const session = Math.floor(n / PER_SESSION);
+    const at = new Date(Date.parse(`${day}T08:00:00Z`) + n * 1000).toISOString();
+    const r = (n * 2654435761) % 1000;
+    return {
+      event_id: `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`,
+      event_name: r < 900 ? 'page_view' : r < 950 ? 'add_to_cart' : r < 970 ? 'begin_checkout' : r < 980 ? 'purchase' : 'scroll',
+      occurred_at: at, client_occurred_at: at, received_at: at, source: 'browser',
+      visitor_id: `iv${session % 5000}`, session_id: `is${session}`, user_id: null,
+      page_url: `https://shop.example.com/p/${n % 500}`, referrer: null, properties: {}, consent: {},
+      context: { channel: 'Paid Search', channel_rule: 'bench', utm: { source: 'google', medium: 'cpc', campaign: `c${session % 20}` }, campaign_key: `c${session % 20}` },
+      ip_hash: null, email_hash: null, gpc: false, forwardable: true, creative_id: null, concept_angle: null,
+    };
+  });
+  return JSON.stringify(rows);
+}
+
+/**
+ * Ingest with vs without the per-(session, day) counts: INGEST_BLOCKS blocks of INGEST_BATCHES calls of
+ * ingest_event_batch (as lux_app, one transaction each, as the collector flushes) with the trigger
+ * enabled, and as many with it disabled, alternating; the first call after each switch is not counted
+ * (ALTER TABLE invalidates the cached plans of both sides alike). Per-call medians and the ratio.
+ */
+async function measureIngest(ownerPool: DatabasePool, appPool: DatabasePool, companyId: string, day: string) {
+  const batchMs: Record<'with' | 'without', number[]> = { with: [], without: [] };
+  const blockCpuMs: Record<'with' | 'without', number> = { with: 0, without: 0 };
+  const blockEvents: Record<'with' | 'without', number> = { with: 0, without: 0 };
+  const loads: number[] = [];
+  let batch = 0;
+  try {
+    for (let block = 0; block < INGEST_BLOCKS * 2; block += 1) {
+      const side = block % 2 === 0 ? 'with' : 'without';
+      await ownerPool.query(side === 'with'
+        ? sql.unsafe`ALTER TABLE raw_events ENABLE ALWAYS TRIGGER raw_events_count_session_days`
+        : sql.unsafe`ALTER TABLE raw_events DISABLE TRIGGER raw_events_count_session_days`);
+      loads.push(os.loadavg()[0] ?? NaN);
+      const payloads = Array.from({ length: INGEST_BATCHES + 1 }, () => ingestRows(batch++, day));
+      let first = true;
+      const { cpuMs } = await timedCpu(ownerPool, async () => {
+        for (const rows of payloads) {
+          const { ms } = await timed(() => appPool.query(sql.unsafe`SELECT * FROM ingest_event_batch(${companyId}, ${rows}::jsonb, '[]'::jsonb)`));
+          if (!first) batchMs[side].push(ms);
+          first = false;
+        }
+      });
+      blockCpuMs[side] += cpuMs;
+      blockEvents[side] += payloads.length * INGEST_BATCH;
+    }
+  } finally {
+    await ownerPool.query(sql.unsafe`ALTER TABLE raw_events ENABLE ALWAYS TRIGGER raw_events_count_session_days`);
+  }
+  const withMs = median(batchMs.with);
+  const withoutMs = median(batchMs.without);
+  const cpuPerEventWith = blockCpuMs.with / blockEvents.with;
+  const cpuPerEventWithout = blockCpuMs.without / blockEvents.without;
+  return {
+    label: 'ingest overhead of the session_day_events counts', batchEvents: INGEST_BATCH, batchesPerSide: batchMs.with.length,
+    medianBatchMsWith: Number(withMs.toFixed(2)), medianBatchMsWithout: Number(withoutMs.toFixed(2)), ratio: Number((withMs / withoutMs).toFixed(3)),
+    cpuUsPerEventWith: Number((cpuPerEventWith * 1000).toFixed(1)), cpuUsPerEventWithout: Number((cpuPerEventWithout * 1000).toFixed(1)),
+    cpuRatio: Number((cpuPerEventWith / cpuPerEventWithout).toFixed(3)),
+    loadAverage1m: loads.map((l) => Number(l.toFixed(1))),
   };
 }
 
@@ -232,7 +333,12 @@ async function main(): Promise<void> {
     log(`generating one company-day (${LAST_DAY}) of ${DAY_EVENTS.toLocaleString('en')} events…`);
     const gen1 = await timed(() => generateDay(ownerPool, companyId, LAST_DAY, DAY_EVENTS, 0, 'd0-'));
     log(`  ${(gen1.ms / 1000).toFixed(1)} s`);
-    const oneDay = await measure('one company-day', ownerPool, appPool, companyId, [LAST_DAY], DAY_EVENTS);
+    const oneDay = await measure('one company-day', ownerPool, appPool, companyId, [LAST_DAY], DAY_EVENTS, { kind: 'per-day' });
+
+    log(`ingest overhead: ${INGEST_BLOCKS} blocks per side of ${INGEST_BATCHES} ingest_event_batch calls of ${INGEST_BATCH} events…`);
+    const ingestCompany = (await createBenchCompany(db, 'rollups-ingest')).companyId;
+    const ingest = await measureIngest(ownerPool, appPool, ingestCompany, LAST_DAY);
+    log(`  per call: ${ingest.medianBatchMsWith} ms with the counts vs ${ingest.medianBatchMsWithout} ms without = ${ingest.ratio}× (backend CPU ${ingest.cpuUsPerEventWith} vs ${ingest.cpuUsPerEventWithout} µs/event = ${ingest.cpuRatio}×)`);
 
     const historyDays = Array.from({ length: HISTORY_DAYS - 1 }, (_, i) => addDays(LAST_DAY, i - (HISTORY_DAYS - 1)));
     const perDay = Math.floor((HISTORY_EVENTS - DAY_EVENTS) / historyDays.length);
@@ -245,20 +351,23 @@ async function main(): Promise<void> {
     });
     log(`  ${(gen2.ms / 1000).toFixed(1)} s`);
     const total = await ownerPool.oneFirst(sql.type(z.object({ n: z.coerce.number() }))`SELECT count(*) AS n FROM raw_events`);
-    const history = await measure('full history', ownerPool, appPool, companyId, [...historyDays, LAST_DAY], total);
+    const allDays = [...historyDays, LAST_DAY];
+    const history = await measure('full history', ownerPool, appPool, companyId, allDays, total, { kind: 'per-day' });
+    const historyRanges = await measure('full history', ownerPool, appPool, companyId, allDays, total, { kind: 'ranges', days: RANGE_DAYS });
 
     const report = {
       when: new Date().toISOString(),
       machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
       postgres: await postgresVersion(db),
       loadAverageAtEnd: os.loadavg().map((l) => Number(l.toFixed(1))),
-      settings: { eventsPerSession: PER_SESSION, ordersPerDay: ORDERS_PER_DAY, repeats: REPEATS, generationSeconds: [Math.round(gen1.ms / 1000), Math.round(gen2.ms / 1000)] },
-      results: [oneDay, history],
+      settings: { eventsPerSession: PER_SESSION, ordersPerDay: ORDERS_PER_DAY, repeats: REPEATS, rangeDays: RANGE_DAYS, generationSeconds: [Math.round(gen1.ms / 1000), Math.round(gen2.ms / 1000)] },
+      results: [oneDay, history, historyRanges],
+      ingest,
       target: 'rollup ≤ 3× the sequential scan of the same rows',
     };
     await writeFile(path.join(ROOT, 'bench', 'results', 'rollups-latest.raw.json'), `${JSON.stringify(report, null, 2)}\n`);
     for (const r of report.results) {
-      log(`${r.label}: ${r.events.toLocaleString('en')} events, ${r.days} day(s): rollup ${r.rollupMs} ms vs scan ${r.scanMs} ms = ${r.ratio}× (${r.ratio <= 3 ? 'within' : 'over'} the 3× target); backend CPU ${r.rollupCpuMs} vs ${r.scanCpuMs} ms = ${r.cpuRatio}×; load ${r.loadAverage1m.join(', ')}`);
+      log(`${r.label} (${r.mode}): ${r.events.toLocaleString('en')} events, ${r.days} day(s): rollup ${r.rollupMs} ms vs scan ${r.scanMs} ms = ${r.ratio}× (${r.ratio <= 3 ? 'within' : 'over'} the 3× target); backend CPU ${r.rollupCpuMs} vs ${r.scanCpuMs} ms = ${r.cpuRatio}×; load ${r.loadAverage1m.join(', ')}`);
     }
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } finally {

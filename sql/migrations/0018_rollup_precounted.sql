@@ -21,6 +21,9 @@
 --   (c) customer_first_orders: each customer's first two counted orders, kept by triggers on orders, so
 --       "new customer" (no earlier counted order), "second order" and the first-order day (cohort) are a
 --       key lookup instead of a per-order scan of the customer's history.
+--   (d) sessions carry their rollup labels (label_source, label_medium, label_campaign: session_source(),
+--       session_medium() and the campaign of stg_sessions) as stored generated columns, computed when ingest
+--       writes the session instead of for every session in every rollup; stg_sessions reads them.
 
 -- section: the company-local day of an instant -----------------------------------------------------------
 -- Exactly the day whose [local_day_start(day), local_day_start(day + 1)) holds the instant, as every rollup
@@ -253,6 +256,18 @@ FROM (
   GROUP BY company_id, customer_key
 ) firsts;
 
+-- section: (d) session labels computed when the session is written ----------------------------------------------
+-- The same expressions as stg_sessions (0008); generated columns are recomputed whenever ingest changes
+-- the columns they read (a late earlier event moving the landing), so they never go stale.
+ALTER TABLE sessions
+  ADD COLUMN label_source text GENERATED ALWAYS AS (session_source(utm_source, utm_medium, referrer_host)) STORED,
+  ADD COLUMN label_medium text GENERATED ALWAYS AS (session_medium(utm_source, utm_medium, referrer_host, channel)) STORED,
+  ADD COLUMN label_campaign text GENERATED ALWAYS AS (coalesce(nullif(btrim(utm_campaign), ''), '(not set)')) STORED;
+CREATE OR REPLACE VIEW stg_sessions WITH (security_barrier = true, security_invoker = true) AS
+  SELECT s.company_id, s.session_id, s.visitor_id, s.started_at, s.last_seen_at, s.page_view_count, s.event_count,
+    s.channel, s.label_source AS source, s.label_medium AS medium, s.label_campaign AS campaign
+  FROM sessions s;
+
 -- section: row level security and grants ----------------------------------------------------------------------
 SELECT enable_tenant_isolation('session_day_events');
 SELECT enable_tenant_isolation('customer_first_orders');
@@ -286,6 +301,9 @@ DECLARE
   v_t0 timestamptz := clock_timestamp();
   v_written jsonb;
   v_mrr jsonb;
+  -- local_day_start of every day of the range and of the day after: a row's day is
+  -- p_from + width_bucket(at, v_bounds) - 1 (a binary search, exactly the day bounds, no time zone math per row)
+  v_bounds timestamptz[];
 BEGIN
   IF p_from IS NULL OR p_to IS NULL OR p_to < p_from OR p_to - p_from > 366 THEN
     RAISE EXCEPTION 'rollup_company_days: invalid range % … % (from ≤ to, at most 367 days)', p_from, p_to USING ERRCODE = 'invalid_parameter_value';
@@ -296,6 +314,7 @@ BEGIN
   END IF;
   v_start := local_day_start(p_from, v_tz);
   v_end := local_day_start(p_to + 1, v_tz);
+  v_bounds := ARRAY(SELECT local_day_start(g::date, v_tz) FROM generate_series(p_from::timestamp, (p_to + 1)::timestamp, interval '1 day') g ORDER BY 1);
   PERFORM pg_advisory_xact_lock(hashtextextended(p_company_id::text || ':rollup:' || d.day::text, 0))
   FROM (SELECT g::date AS day FROM generate_series(p_from::timestamp, p_to::timestamp, interval '1 day') g ORDER BY 1) d;
 
@@ -314,7 +333,7 @@ BEGIN
   ),
   -- section: orders of the range on their day, with attribution, the customer's first orders and the FX rate
   day_orders AS (
-    SELECT local_day_of(o.created_at, v_tz) AS day, o.source, o.external_id, o.created_at, o.currency, o.total_minor,
+    SELECT p_from + width_bucket(o.created_at, v_bounds) - 1 AS day, o.source, o.external_id, o.created_at, o.currency, o.total_minor,
       order_customer_key(o.email_hash, o.customer_external_id, o.source, o.external_id) AS customer_key,
       a.first_touch_at,
       coalesce(a.first_touch_channel, '(unattributed)') AS first_touch_channel,
@@ -371,18 +390,15 @@ BEGIN
     FROM session_day_events c
     WHERE c.company_id = p_company_id AND c.day BETWEEN p_from AND p_to
   ),
-  -- sessions started in the range, on their day, with their labels (stg_sessions' expressions, on the table)
+  -- sessions started in the range, on their day, with their labels (stored with the session, see (d); on the
+  -- table, not stg_sessions: through the security-barrier view the planner has no statistics for session_id)
   started AS (
-    SELECT l.day, s.session_id, s.visitor_id, s.channel, l.source, l.medium, coalesce(n.campaign_name, l.campaign) AS campaign,
+    SELECT l.day, s.session_id, s.visitor_id, s.channel, s.label_source AS source, s.label_medium AS medium,
+      coalesce(n.campaign_name, s.label_campaign) AS campaign,
       s.page_view_count, s.last_seen_at - s.started_at >= interval '30 seconds' AS long_session
     FROM sessions s
-    CROSS JOIN LATERAL (
-      SELECT local_day_of(s.started_at, v_tz) AS day,
-        session_source(s.utm_source, s.utm_medium, s.referrer_host) AS source,
-        session_medium(s.utm_source, s.utm_medium, s.referrer_host, s.channel) AS medium,
-        coalesce(nullif(btrim(s.utm_campaign), ''), '(not set)') AS campaign
-    ) l
-    LEFT JOIN campaign_names n ON n.day = l.day AND n.campaign_id = l.campaign
+    CROSS JOIN LATERAL (SELECT p_from + width_bucket(s.started_at, v_bounds) - 1 AS day) l
+    LEFT JOIN campaign_names n ON n.day = l.day AND n.campaign_id = s.label_campaign
     WHERE s.company_id = p_company_id AND s.started_at >= v_start AND s.started_at < v_end
   ),
   -- one row per (day, session of the day): started on it (on_day) and/or with events on it (has_events; the
@@ -426,7 +442,7 @@ BEGIN
   ),
   -- section: leads created on the day (CRM), under their session's labels
   part_leads AS (
-    SELECT local_day_of(l.created_at, v_tz) AS day, coalesce(s.channel, '(unattributed)') AS channel, coalesce(s.source, '(none)') AS source,
+    SELECT p_from + width_bucket(l.created_at, v_bounds) - 1 AS day, coalesce(s.channel, '(unattributed)') AS channel, coalesce(s.source, '(none)') AS source,
       coalesce(s.medium, '(none)') AS medium, coalesce(s.campaign, '(not set)') AS campaign, count(*) AS leads
     FROM leads l
     LEFT JOIN LATERAL (
@@ -538,7 +554,7 @@ BEGIN
     FROM ord GROUP BY day, currency
   ),
   rev_refunds AS (
-    SELECT local_day_of(created_at, v_tz) AS day, currency, count(*) AS refunds, sum(amount_minor) AS refunded
+    SELECT p_from + width_bucket(created_at, v_bounds) - 1 AS day, currency, count(*) AS refunds, sum(amount_minor) AS refunded
     FROM refunds WHERE company_id = p_company_id AND created_at >= v_start AND created_at < v_end GROUP BY 1, 2
   ),
   rev_both AS (
@@ -992,6 +1008,14 @@ $$;
 REVOKE ALL ON FUNCTION rollup_company_day(uuid, date, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION rollup_company_day(uuid, date, text) TO lux_app;
 DROP FUNCTION IF EXISTS rollup_company_days(uuid, date, date, text);
+CREATE OR REPLACE VIEW stg_sessions WITH (security_barrier = true, security_invoker = true) AS
+  SELECT s.company_id, s.session_id, s.visitor_id, s.started_at, s.last_seen_at, s.page_view_count, s.event_count,
+    s.channel,
+    session_source(s.utm_source, s.utm_medium, s.referrer_host) AS source,
+    session_medium(s.utm_source, s.utm_medium, s.referrer_host, s.channel) AS medium,
+    coalesce(nullif(btrim(s.utm_campaign), ''), '(not set)') AS campaign
+  FROM sessions s;
+ALTER TABLE sessions DROP COLUMN IF EXISTS label_source, DROP COLUMN IF EXISTS label_medium, DROP COLUMN IF EXISTS label_campaign;
 DROP TRIGGER IF EXISTS orders_customer_first_orders_insert ON orders;
 DROP TRIGGER IF EXISTS orders_customer_first_orders_update ON orders;
 DROP TRIGGER IF EXISTS orders_customer_first_orders_delete ON orders;
