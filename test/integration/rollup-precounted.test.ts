@@ -1,0 +1,252 @@
+// The rollups of migration 0018 (per-(session, day) counts kept at ingest, customers' first orders kept
+// by triggers, session labels stored with the session, a range of days in one statement) against a
+// from-raw recomputation on generated data: the 0015 rollup_company_day, which aggregates raw_events and
+// looks up each order's customer history, installed under another name from its migration file. Every
+// agg_daily_* row of every day must be identical — per day and for the range at once — also after
+// orders change status and after the company's time zone changes (counts rebuilt). The maintained tables
+// are compared with a recomputation from raw_events and orders, and a retried ingest batch counts nothing
+// twice. (The hand-worked CSV fixture is test/integration/rollups.test.ts.)
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { sql } from 'slonik';
+import { z } from 'zod';
+import { rollupCompanyDaySql, rollupCompanyDaysSql } from '../../activities/rollups';
+import { dayRange } from '../../lib/metrics/days';
+import { withTenant } from '../../lib/db/tenant';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { createTestCompany } from '../support/fixtures';
+import { insertRollupFixture } from '../support/rollup-fixture';
+
+const FROM = '2025-03-25';
+const TO = '2025-04-03';
+const DAYS = [...dayRange(FROM, TO), '2025-10-26'];
+const TABLES = ['agg_daily_acquisition', 'agg_daily_traffic', 'agg_daily_funnel', 'agg_daily_time_to_conversion', 'agg_daily_revenue', 'agg_daily_cohort_revenue', 'agg_daily_mrr'];
+
+let db: TestDatabase;
+let companyId: string;
+
+/** The 0015 rollup_company_day (reads raw_events and each order's history), as rollup_company_day_from_raw. */
+function fromRawFunctionSql(): string {
+  const text = readFileSync(path.resolve(__dirname, '../../sql/migrations/0015_rollup_performance.sql'), 'utf8');
+  const up = text.slice(0, text.indexOf('-- Down Migration'));
+  const start = up.indexOf('CREATE OR REPLACE FUNCTION rollup_company_day(');
+  const end = up.indexOf('$$;', start) + 3;
+  if (start < 0 || end < start) throw new Error('0015 rollup_company_day not found');
+  return up.slice(start, end).replace('CREATE OR REPLACE FUNCTION rollup_company_day(', 'CREATE FUNCTION rollup_company_day_from_raw(');
+}
+
+/** Every rollup row of the days, per table, in a stable order. */
+async function snapshot(days: string[]): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const table of TABLES) {
+    out[table] = await db.ownerPool.anyFirst(sql.type(z.object({ r: z.string() }))`
+      SELECT to_jsonb(t)::text AS r FROM ${sql.identifier([table])} t
+      WHERE company_id = ${companyId} AND day = ANY (${sql.array(days, 'date')}) ORDER BY 1`);
+  }
+  return out;
+}
+
+async function rollupFromRaw(days: string[]): Promise<void> {
+  for (const day of days) {
+    await withTenant(db.appPool, companyId, (tx) => tx.query(sql.unsafe`SELECT * FROM rollup_company_day_from_raw(${companyId}, ${day}::date, 'from-raw')`));
+  }
+}
+
+/** The three ways must agree: from raw per day (reference), 0018 per day, 0018 for the range in one statement. */
+async function expectSameRollups(): Promise<void> {
+  await rollupFromRaw(DAYS);
+  const reference = await snapshot(DAYS);
+  // the data is not trivial: sessions, events, orders, cohorts and spend on several days
+  expect(reference.agg_daily_acquisition?.length).toBeGreaterThan(50);
+  expect(reference.agg_daily_cohort_revenue?.length).toBeGreaterThan(20);
+
+  for (const day of DAYS) await rollupCompanyDaySql(db.appPool, companyId, day, 'per-day');
+  expect(await snapshot(DAYS)).toEqual(reference);
+
+  await rollupCompanyDaysSql(db.appPool, companyId, FROM, TO, 'range');
+  await rollupCompanyDaysSql(db.appPool, companyId, '2025-10-26', '2025-10-26', 'range');
+  expect(await snapshot(DAYS)).toEqual(reference);
+}
+
+const countsRow = z.object({ r: z.string() });
+
+/** session_day_events as it is, and as recomputed from raw_events with the company's current time zone. */
+async function sessionCounts(): Promise<{ kept: string[]; recomputed: string[] }> {
+  const kept = await db.ownerPool.anyFirst(sql.type(countsRow)`
+    SELECT concat_ws('|', day, session_id, sessionless, events, page_views, add_to_carts, begin_checkouts, purchases, signups, lead_submits) AS r
+    FROM session_day_events WHERE company_id = ${companyId} ORDER BY 1`);
+  const recomputed = await db.ownerPool.anyFirst(sql.type(countsRow)`
+    SELECT concat_ws('|', d.day, coalesce(e.session_id, ''), e.session_id IS NULL, count(*), count(*) FILTER (WHERE e.event_name = 'page_view'),
+      count(*) FILTER (WHERE e.event_name = 'add_to_cart'), count(*) FILTER (WHERE e.event_name = 'begin_checkout'),
+      count(*) FILTER (WHERE e.event_name = 'purchase'), count(*) FILTER (WHERE e.event_name = 'signup'), count(*) FILTER (WHERE e.event_name = 'lead_submit')) AS r
+    FROM raw_events e JOIN companies c USING (company_id)
+    -- the day as the rollups bound it: [local_day_start(day), local_day_start(day + 1))
+    CROSS JOIN LATERAL (
+      SELECT g::date AS day FROM generate_series(((e.occurred_at AT TIME ZONE c.time_zone)::date - 1)::timestamp, ((e.occurred_at AT TIME ZONE c.time_zone)::date + 1)::timestamp, interval '1 day') g
+      WHERE e.occurred_at >= local_day_start(g::date, c.time_zone) AND e.occurred_at < local_day_start(g::date + 1, c.time_zone)
+    ) d
+    WHERE e.company_id = ${companyId}
+    GROUP BY d.day, e.session_id ORDER BY 1`);
+  return { kept, recomputed };
+}
+
+/** customer_first_orders as it is, and recomputed from the counted orders. */
+async function firstOrders(): Promise<{ kept: string[]; recomputed: string[] }> {
+  const kept = await db.ownerPool.anyFirst(sql.type(countsRow)`
+    SELECT concat_ws('|', customer_key, first_created_at, first_source, first_external_id, second_created_at, second_source, second_external_id) AS r
+    FROM customer_first_orders WHERE company_id = ${companyId} ORDER BY 1`);
+  const recomputed = await db.ownerPool.anyFirst(sql.type(countsRow)`
+    SELECT concat_ws('|', customer_key, min(created_at) FILTER (WHERE rn = 1), min(source) FILTER (WHERE rn = 1), min(external_id) FILTER (WHERE rn = 1),
+      min(created_at) FILTER (WHERE rn = 2), min(source) FILTER (WHERE rn = 2), min(external_id) FILTER (WHERE rn = 2)) AS r
+    FROM (
+      SELECT CASE WHEN email_hash IS NOT NULL THEN 'email:' || email_hash ELSE 'customer:' || source || ':' || customer_external_id END AS customer_key,
+        created_at, source, external_id,
+        row_number() OVER (PARTITION BY CASE WHEN email_hash IS NOT NULL THEN 'email:' || email_hash ELSE 'customer:' || source || ':' || customer_external_id END
+                           ORDER BY created_at, source, external_id) AS rn
+      FROM fct_orders
+      WHERE company_id = ${companyId} AND status IN ('paid', 'fulfilled', 'partially_refunded', 'refunded')
+        AND (email_hash IS NOT NULL OR customer_external_id IS NOT NULL)
+    ) o
+    GROUP BY customer_key ORDER BY 1`);
+  return { kept, recomputed };
+}
+
+/**
+ * Generated on top of the hand-worked fixture, around the DST change of 2025-03-30: 600 sessions with
+ * labels in mixed case and spacing, ~10 events each (some crossing local midnight, some without a
+ * session id, some of sessions never stored), 400 orders of 60 email customers, 20 customer-id-only
+ * customers and guests in three currencies and several statuses, attributions, refunds, leads and ad
+ * spend whose campaign names change over the days.
+ */
+async function generate(): Promise<void> {
+  await db.ownerPool.transaction(async (tx) => {
+    await tx.query(sql.unsafe`
+      INSERT INTO sessions (company_id, session_id, visitor_id, started_at, last_seen_at, channel, channel_rule, utm_source, utm_medium, utm_campaign, referrer_host, page_view_count, event_count)
+      SELECT ${companyId}, 'g' || k, 'gv' || (k % 250), t.started, t.started + ((k % 7) * interval '9 seconds'),
+        (ARRAY['Direct', 'Paid Search', 'Organic Search', 'Email', 'Paid Social', 'Referral'])[1 + k % 6], 'gen',
+        (ARRAY[NULL, ' Google ', NULL, 'newsletter', 'FACEBOOK', NULL])[1 + k % 6], (ARRAY[NULL, 'CPC', NULL, 'email', 'paid_social', ''])[1 + k % 6],
+        (ARRAY[NULL, '111', NULL, 'c' || (k % 3), '222', ' '])[1 + k % 6], (ARRAY[NULL, NULL, 'www.Google.com', NULL, NULL, 'blog.example.org'])[1 + k % 6],
+        1 + k % 4, 10
+      FROM generate_series(0, 599) k
+      CROSS JOIN LATERAL (SELECT timestamptz '2025-03-25 00:00:00+01' + (k * interval '23 minutes 7 seconds') AS started) t`);
+    await tx.query(sql.unsafe`
+      INSERT INTO raw_events (company_id, event_id, event_name, occurred_at, source, session_id, visitor_id)
+      SELECT ${companyId}, gen_random_uuid(),
+        (ARRAY['page_view', 'page_view', 'page_view', 'add_to_cart', 'begin_checkout', 'purchase', 'signup', 'lead_submit', 'scroll', 'page_view'])[1 + (k * 7 + n * 3) % 10],
+        timestamptz '2025-03-25 00:00:00+01' + (k * interval '23 minutes 7 seconds') + (n * interval '11 minutes'), 'browser',
+        CASE WHEN (k + n) % 29 = 0 THEN NULL WHEN k % 97 = 5 THEN 'ghost' || k ELSE 'g' || k END, 'gv' || (k % 250)
+      FROM generate_series(0, 599) k CROSS JOIN generate_series(0, 9) n`);
+    await tx.query(sql.unsafe`
+      INSERT INTO orders (company_id, source, external_id, order_key, number_key, status, source_status, currency, total_minor, created_at, email_hash, customer_external_id)
+      SELECT ${companyId}, CASE WHEN j % 5 = 0 THEN 'shopify' ELSE 'woocommerce' END, 'go' || j, 'go' || j, 'go' || j,
+        (ARRAY['paid', 'paid', 'fulfilled', 'refunded', 'pending', 'paid', 'cancelled', 'partially_refunded'])[1 + j % 8], 'gen',
+        (ARRAY['EUR', 'EUR', 'USD', 'GBP'])[1 + j % 4], 1000 + j * 13,
+        -- every 50th order at the same instant as the one before (ties broken by source, external id)
+        timestamptz '2025-03-25 00:30:00+01' + (CASE WHEN j % 50 = 1 THEN j - 1 ELSE j END) * interval '31 minutes 17 seconds',
+        CASE WHEN j % 10 < 7 THEN md5('customer' || (j % 60)) END, CASE WHEN j % 10 IN (7, 8) THEN 'cust' || (j % 20) END
+      FROM generate_series(0, 399) j`);
+    await tx.query(sql.unsafe`
+      INSERT INTO order_attribution (company_id, source, external_id, rule_version, last_touch_rule, purchased_at, currency, revenue_minor, order_updated_at,
+        touch_count, first_touch_session_id, first_touch_at, first_touch_channel, first_touch_source, first_touch_medium, first_touch_campaign, first_touch_reason,
+        last_touch_session_id, last_touch_at, last_touch_channel, last_touch_source, last_touch_medium, last_touch_campaign, last_touch_reason, path_digest)
+      SELECT o.company_id, o.source, o.external_id, 'attribution-v1', 'last_non_direct', o.created_at, o.currency, o.total_minor, now(), 2,
+        f.session_id, o.created_at - ((o.total_minor % 97) * interval '1 hour'), f.channel, f.source, f.medium, f.campaign, 'gen',
+        l.session_id, o.created_at - interval '5 minutes', l.channel, l.source, l.medium, l.campaign, 'gen', 'x'
+      FROM orders o
+      JOIN stg_sessions f ON f.company_id = o.company_id AND f.session_id = 'g' || (substr(o.external_id, 3)::int % 600)
+      JOIN stg_sessions l ON l.company_id = o.company_id AND l.session_id = 'g' || ((substr(o.external_id, 3)::int * 7) % 600)
+      WHERE o.company_id = ${companyId} AND o.external_id LIKE 'go%' AND substr(o.external_id, 3)::int % 3 <> 2`);
+    await tx.query(sql.unsafe`
+      INSERT INTO refunds (company_id, source, external_id, order_external_id, amount_minor, currency, created_at)
+      SELECT ${companyId}, 'woocommerce', 'gr' || j, 'go' || (j * 8 + 3), 500 + j, (ARRAY['EUR', 'USD'])[1 + j % 2], timestamptz '2025-03-26 12:00:00+01' + j * interval '7 hours'
+      FROM generate_series(0, 24) j`);
+    await tx.query(sql.unsafe`
+      INSERT INTO leads (company_id, source, kind, external_id, created_at, session_id)
+      SELECT ${companyId}, 'gohighlevel', 'contact', 'gl' || j, timestamptz '2025-03-25 08:00:00+01' + j * interval '5 hours', CASE WHEN j % 4 <> 0 THEN 'g' || (j * 11) END
+      FROM generate_series(0, 40) j`);
+    // campaign 111 is "Brand" until 03-31, then "Brand New"; 222 carries two names on 03-28 (the smaller wins)
+    await tx.query(sql.unsafe`
+      INSERT INTO ad_spend (company_id, platform, account_id, day, level, campaign_id, campaign_name, currency, spend_micros, spend_minor, impressions, clicks)
+      SELECT ${companyId}::uuid, 'google_ads', '1234567890', d::date, 'campaign', '111', CASE WHEN d < '2025-04-01' THEN 'Brand' ELSE 'Brand New' END, 'EUR', 1000000, 100, 10, 1
+      FROM generate_series(date '2025-03-25', date '2025-04-03', interval '2 days') d
+      UNION ALL
+      SELECT ${companyId}::uuid, 'meta', '2222', '2025-03-28', 'campaign', '222', 'Spring B', 'USD', 2000000, 200, 20, 2`);
+    // a second account reporting campaign 222 under another name the same day
+    await tx.query(sql.unsafe`
+      INSERT INTO ad_spend (company_id, platform, account_id, day, level, campaign_id, campaign_name, currency, spend_micros, spend_minor, impressions, clicks)
+      VALUES (${companyId}, 'meta', '2223', '2025-03-28', 'campaign', '222', 'Spring A', 'USD', 1000000, 100, 10, 1)`);
+  });
+}
+
+/** ingest_event_batch rows (lib/ingest/prepare-event.ts RawEventRow) for session g3. */
+function batch(ids: string[]): string {
+  return JSON.stringify(ids.map((id, i) => ({
+    event_id: id, event_name: i % 3 === 0 ? 'add_to_cart' : 'page_view', occurred_at: `2025-03-26T10:0${i % 10}:00Z`, received_at: '2025-03-26T10:10:00Z',
+    source: 'browser', visitor_id: 'gv3', session_id: 'g3', properties: {}, consent: {}, context: { channel: 'Direct', channel_rule: 'test' }, gpc: false, forwardable: true,
+  })));
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  companyId = (await createTestCompany(db.ownerPool, 'Precounted Shop')).companyId;
+  const owner = new pg.Client({ connectionString: db.ownerUrl });
+  await owner.connect();
+  try {
+    await owner.query(fromRawFunctionSql());
+  } finally {
+    await owner.end();
+  }
+  await insertRollupFixture(db.ownerPool, companyId);
+  await generate();
+}, 120_000);
+afterAll(() => db?.drop());
+
+test('ingest counts a retried batch once: duplicates by event_id add nothing to session_day_events', async () => {
+  const ids = Array.from({ length: 12 }, () => randomUUID());
+  const g3 = () => db.ownerPool.oneFirst(sql.type(z.object({ n: z.coerce.number() }))`
+    SELECT coalesce(sum(events), 0) AS n FROM session_day_events WHERE company_id = ${companyId} AND session_id = 'g3'`);
+  const before = await g3();
+  await db.appPool.query(sql.unsafe`SELECT * FROM ingest_event_batch(${companyId}, ${batch(ids.slice(0, 8))}::jsonb, '[]'::jsonb)`);
+  expect(await g3()).toBe(before + 8);
+  // the retry of the whole batch plus 4 new events: only the 4 are stored and counted
+  await db.appPool.query(sql.unsafe`SELECT * FROM ingest_event_batch(${companyId}, ${batch(ids)}::jsonb, '[]'::jsonb)`);
+  expect(await g3()).toBe(before + 12);
+  const { kept, recomputed } = await sessionCounts();
+  expect(kept.length).toBeGreaterThan(600);
+  expect(kept).toEqual(recomputed);
+});
+
+test('customer_first_orders equals each customer’s first two counted orders', async () => {
+  const { kept, recomputed } = await firstOrders();
+  expect(kept.length).toBeGreaterThan(40);
+  expect(kept).toEqual(recomputed);
+});
+
+test('the rollups from the kept counts equal the from-raw rollups, per day and for the range in one statement', async () => {
+  await expectSameRollups();
+});
+
+test('after orders change status or merge, the first orders follow and the rollups still equal the from-raw ones', async () => {
+  // a customer's first order cancelled, a pending order paid, an order merged into another, a late earlier order
+  await db.ownerPool.query(sql.unsafe`UPDATE orders SET status = 'cancelled' WHERE company_id = ${companyId} AND external_id IN ('go0', 'go2', 'go15')`);
+  await db.ownerPool.query(sql.unsafe`UPDATE orders SET status = 'paid' WHERE company_id = ${companyId} AND external_id IN ('go4', 'go12')`);
+  await db.ownerPool.query(sql.unsafe`UPDATE orders SET merged_into_source = 'woocommerce', merged_into_external_id = 'go1' WHERE company_id = ${companyId} AND external_id = 'go61'`);
+  await db.ownerPool.query(sql.unsafe`UPDATE orders SET email_hash = md5('customer3') WHERE company_id = ${companyId} AND external_id = 'go9'`);
+  await db.ownerPool.query(sql.unsafe`
+    INSERT INTO orders (company_id, source, external_id, order_key, number_key, status, source_status, currency, total_minor, created_at, email_hash)
+    VALUES (${companyId}, 'woocommerce', 'late1', 'late1', 'late1', 'paid', 'gen', 'EUR', 4200, '2025-03-24T08:00:00Z', md5('customer5'))`);
+  const { kept, recomputed } = await firstOrders();
+  expect(kept).toEqual(recomputed);
+  await expectSameRollups();
+});
+
+test('a time zone change rebuilds the counts on the new local days; the rollups still equal the from-raw ones', async () => {
+  const before = await sessionCounts();
+  await withTenant(db.appPool, companyId, (tx) => tx.query(sql.unsafe`UPDATE companies SET time_zone = 'America/New_York' WHERE company_id = ${companyId}`));
+  const after = await sessionCounts();
+  expect(after.kept).not.toEqual(before.kept);
+  expect(after.kept).toEqual(after.recomputed);
+  await expectSameRollups();
+});
