@@ -97,12 +97,12 @@ export async function sendAudienceSync(deps: SendSyncDeps, input: SendSyncInput)
 /** Counts the attempt and takes the sync for this attempt; a sync that is no longer pending is returned as it is. */
 async function claim(deps: SendSyncDeps, companyId: string, syncId: string): Promise<Claimed> {
   return withTenant(deps.appPool, companyId, async (tx) => {
-    const select = (lock: boolean) => sql.type(claimedRow)`
+    const current = await tx.maybeOne(sql.type(claimedRow)`
       SELECT y.destination, y.audience, y.status, y.adds, y.removes, y.batch_size, y.remove_job, y.remove_batches_sent, y.remove_run_at::text,
         y.add_job, y.add_batches_sent, y.add_run_at::text, y.attempts, s.config, s.user_list_resource_name
       FROM audience_syncs y JOIN audience_settings s USING (company_id, destination, audience)
-      WHERE y.company_id = ${companyId} AND y.sync_id = ${syncId} ${lock ? sql.fragment`FOR UPDATE OF y` : sql.fragment``}`;
-    const current = await tx.maybeOne(select(true));
+      WHERE y.company_id = ${companyId} AND y.sync_id = ${syncId}
+      FOR UPDATE OF y`);
     if (current === null) throw new ConfigurationError(`audience sync ${syncId} not found`);
     if (current.status !== 'pending') return current;
     const claimed = await tx.query(sql.unsafe`
