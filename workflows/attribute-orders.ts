@@ -14,6 +14,9 @@ import { CompanyIdKey } from './search-attributes';
 
 const { attributeOrderRange } = proxyActivities<AttributionActivities>({
   startToCloseTimeout: '5 minutes',
+  // the activity heartbeats while its batch runs (activities/support/liveness-heartbeat.ts): a batch whose
+  // worker died is retried after 30 s, not after the 5 minutes of start-to-close
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 20 },
 });
 

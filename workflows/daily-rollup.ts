@@ -15,11 +15,15 @@ import { CompanyIdKey } from './search-attributes';
 const { rollupCompanyDay } = proxyActivities<RollupActivities>({
   // one company-day of 1M events takes seconds (bench/rollups); minutes leave room for a busy database
   startToCloseTimeout: '15 minutes',
+  // the activity heartbeats while its day runs (activities/support/liveness-heartbeat.ts): a day whose
+  // worker died is retried after 30 s, not after the 15 minutes of start-to-close
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
 });
 // email/SMS and creative rollups of a day (activities/messages): set-based too, the same profile
 const { rollupMessagesDay, rollupCreativesDay } = proxyActivities<MessageActivities>({
   startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
 });
 const { getRollupCompany } = proxyActivities<RollupActivities>({

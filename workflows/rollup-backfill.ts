@@ -20,6 +20,8 @@ const CHUNKED_CORE_PATCH = 'rollup-backfill-core-chunks';
 const { rollupCompanyDays } = proxyActivities<RollupActivities>({
   // a chunk of a month is one statement; minutes leave room for a busy database
   startToCloseTimeout: '30 minutes',
+  // liveness heartbeats (activities/support/liveness-heartbeat.ts): a chunk whose worker died is retried after 30 s
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
 });
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { DatabasePool } from '../../lib/db/pool';
 import { withTenant } from '../../lib/db/tenant';
 import type { Logger } from '../../lib/logger';
+import { withLivenessHeartbeat } from '../support/liveness-heartbeat';
 import { parseActivityInput } from '../support/parse-input';
 import { attributeOrderRange, attributeOrderRefs, type AttributionCounts, type OrderCursor, type OrderRef } from './attribute-orders';
 
@@ -37,7 +38,8 @@ export function createAttributionActivities(deps: AttributionActivityDeps) {
     /** Attributes the next batch of orders of a time range after a keyset cursor; `next` is null when the range is done. */
     async attributeOrderRange(rawInput: AttributeRangeInput): Promise<AttributeRangeResult> {
       const input = parseActivityInput(attributeRangeInput, rawInput);
-      const result = await withTenant(deps.appPool, input.companyId, (tx) => attributeOrderRange(tx, input.companyId, input));
+      // heartbeats while the batch runs: a worker that dies mid-batch is noticed within the heartbeat timeout
+      const result = await withLivenessHeartbeat(() => withTenant(deps.appPool, input.companyId, (tx) => attributeOrderRange(tx, input.companyId, input)));
       deps.logger.debug({ company_id: input.companyId, from: input.from, to: input.to, ...result }, 'attribution batch done');
       return result;
     },

@@ -6,6 +6,7 @@ import type { DatabasePool } from '../../lib/db/pool';
 import { withTenant } from '../../lib/db/tenant';
 import type { Logger } from '../../lib/logger';
 import type { RollupDayResult } from '../rollups';
+import { withLivenessHeartbeat } from '../support/liveness-heartbeat';
 import { parseActivityInput } from '../support/parse-input';
 import { fatigueParamsSchema, rollupCreativesDaySql } from './rollup-creatives';
 import { rollupMessagesDaySql } from './rollup-messages';
@@ -29,7 +30,7 @@ export function createMessageActivities(deps: MessageActivityDeps) {
     async rollupMessagesDay(rawInput: MessagesDayInput): Promise<RollupDayResult> {
       const input = parseActivityInput(messagesDayInput, rawInput);
       const started = performance.now();
-      const rows = await withTenant(deps.appPool, input.companyId, (tx) => rollupMessagesDaySql(tx, input.companyId, input.day));
+      const rows = await withLivenessHeartbeat(() => withTenant(deps.appPool, input.companyId, (tx) => rollupMessagesDaySql(tx, input.companyId, input.day)));
       deps.logger.info({ company_id: input.companyId, day: input.day, rows }, 'message day rolled up');
       return result(input.companyId, input.day, rows, started);
     },
@@ -37,7 +38,7 @@ export function createMessageActivities(deps: MessageActivityDeps) {
     async rollupCreativesDay(rawInput: CreativesDayInput): Promise<RollupDayResult> {
       const input = parseActivityInput(creativesDayInput, rawInput);
       const started = performance.now();
-      const rows = await withTenant(deps.appPool, input.companyId, (tx) => rollupCreativesDaySql(tx, input.companyId, input.day, input.fatigueParams));
+      const rows = await withLivenessHeartbeat(() => withTenant(deps.appPool, input.companyId, (tx) => rollupCreativesDaySql(tx, input.companyId, input.day, input.fatigueParams)));
       deps.logger.info({ company_id: input.companyId, day: input.day, rows }, 'creative day rolled up');
       return result(input.companyId, input.day, rows, started);
     },

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { DatabasePool } from '../../lib/db/pool';
 import { withTenant } from '../../lib/db/tenant';
 import type { Logger } from '../../lib/logger';
+import { withLivenessHeartbeat } from '../support/liveness-heartbeat';
 import { parseActivityInput } from '../support/parse-input';
 
 export type RollupActivityDeps = { appPool: DatabasePool; logger: Logger };
@@ -80,7 +81,8 @@ export function createRollupActivities(deps: RollupActivityDeps) {
     async rollupCompanyDay(rawInput: RollupDayInput): Promise<RollupDayResult> {
       const input = parseActivityInput(rollupDayInput, rawInput);
       const workflowId = Context.current().info.workflowExecution?.workflowId ?? null;
-      const result = await rollupCompanyDaySql(deps.appPool, input.companyId, input.day, workflowId);
+      // heartbeats while the day runs: a worker that dies mid-day is noticed within the heartbeat timeout
+      const result = await withLivenessHeartbeat(() => rollupCompanyDaySql(deps.appPool, input.companyId, input.day, workflowId));
       deps.logger.info({ company_id: input.companyId, day: input.day, rows_total: result.rowsTotal, duration_ms: result.durationMs, workflow_id: workflowId }, 'company day rolled up');
       return result;
     },
@@ -88,7 +90,7 @@ export function createRollupActivities(deps: RollupActivityDeps) {
     async rollupCompanyDays(rawInput: RollupRangeInput): Promise<RollupRangeResult> {
       const input = parseActivityInput(rollupRangeInput, rawInput);
       const workflowId = Context.current().info.workflowExecution?.workflowId ?? null;
-      const result = await rollupCompanyDaysSql(deps.appPool, input.companyId, input.from, input.to, workflowId);
+      const result = await withLivenessHeartbeat(() => rollupCompanyDaysSql(deps.appPool, input.companyId, input.from, input.to, workflowId));
       deps.logger.info(
         { company_id: input.companyId, from: input.from, to: input.to, days: result.days.length, rows_total: result.rowsTotal, duration_ms: result.durationMs, workflow_id: workflowId },
         'company days rolled up',
