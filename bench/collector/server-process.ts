@@ -1,19 +1,20 @@
-// Parent side: runs one benchmark server in its own process (`node …/tsx/dist/cli.mjs bench/collector/<file>`),
+// Parent side: runs one benchmark server in its own process (`node --import tsx bench/collector/<file>`),
 // so the server and the load generator never share an event loop or a CPU-time slice of one process.
+// `--import tsx`, not tsx's CLI: the CLI would run the server in a child of its own, and `pid` (whose
+// memory bench/scale samples) would be the CLI's.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { READY_PREFIX } from './serve';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const TSX_CLI = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
 
 export type ServerProcess = { url: string; pid: number; stop: () => Promise<void> };
 
 export async function startServer(file: string, env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [TSX_CLI, path.join('bench', 'collector', file)], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join('bench', 'collector', file)], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     // stdin is a pipe the child watches: if this process dies, the server notices and exits.

@@ -1,149 +1,243 @@
-// `npm run bench:scale [-- --events 1000000] [--company <id>] [--repeats 5]` (issue 11, partial):
-// dashboard query latency at a company's data size, beside a sequential scan of the same company's raw
-// events in the same run, and Postgres disk bytes per raw event.
+// `npm run bench:scale -- --full` (issue 11): the system at 10M raw events, 1M sessions and 100k orders,
+// every figure beside its baseline, in one run:
+//   1. ingest through the COPY bulk path (stage + ingest_event_batch) vs a plain COPY of the same rows
+//      into an unindexed table (bench/scale/ingest.ts);
+//   2. attribution backfill through Temporal vs one read of each order's candidate sessions (attribution.ts);
+//   3. every rollup kind of the 90 days vs a sequential scan of the same rows (rollups.ts);
+//   4. every dashboard question vs the same scan, target ≤ 200 ms (dashboards.ts);
+//   5. event-to-dashboard freshness through the real collector and a rollup of today (freshness.ts);
+//   6. Postgres disk bytes per raw event (table + indexes + TOAST) vs the event's raw JSON size, and vs
+//      the unindexed baseline table's bytes per row;
+//   7. collector RSS under load vs a bare Node http server under the same load (rss.ts).
+// --full is --sessions 1000000 (→ ~10.2M events, ~100k orders: lib/demo/generator.ts SCALE_PROFILE);
+// --sessions N scales it down for development (e.g. --sessions 20000 ≈ 200k events).
+// Everything runs in a scratch database lux_bench_<pid>, migrated as deployed (dropped at the end unless
+// --keep), with its own Temporal dev server and the real worker.
 //
-// Data: by default the demo company as `npm run demo` left it. With --events N, a new company is created
-// and filled with about N generated events (lib/demo/generator.ts, ~2.8 events per session, 90 days)
-// through the bulk path (prepareEvent + ingest_event_batch, orders via saveCommerceRecords), then
-// ANALYZEd. Sessions, orders and spend follow from the generator's ratios (not the issue's fixed
-// 10M/1M/100k). Ad spend and messages are inserted, the 90 days rolled up with rollupCompanyDaySql
-// (timed, beside the scan); attribution is not run. Every dashboards/ question runs through runQuestion as lux_app (RLS on), as the
-// dashboards page runs it; each --repeats times after one warm-up, p50 and max reported; target ≤ 200 ms.
-//
-// Settings as scripts/demo.ts finds them (DATABASE_URL, else 127.0.0.1:5432/lux; APP_DATABASE_URL, else
-// derived with .lux/secrets.json's app password; IP_HASH_SECRET, else .lux/secrets.json).
-// Raw figures: bench/results/scale-latest.raw.json (gitignored).
+// Without --full/--sessions: sections 4 and 6 only, on an existing company (--company <id>, default the
+// demo company `npm run demo` left in the lux database).
+// Raw figures: bench/results/scale-<time>.raw.json and scale-latest.raw.json (gitignored).
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { deriveAppDatabaseUrl } from '../../lib/config';
-import { createCompany } from '../../lib/companies/create-company';
-import { loadDashboards } from '../../lib/dashboards/catalog';
-import { runQuestion } from '../../lib/dashboards/run-question';
-import { createDatabasePool } from '../../lib/db/pool';
+import { createDatabasePool, type DatabasePool } from '../../lib/db/pool';
 import { withTenant } from '../../lib/db/tenant';
-import { generateStorefront } from '../../lib/demo/generator';
-import { rollupCompanyDaySql } from '../../activities/rollups';
-import { insertAdSpend, insertMessages, loadEventsBulk, saveOrdersBulk } from '../../lib/demo/load';
+import { SCALE_PROFILE } from '../../lib/demo/generator';
+import { resolvePostgres } from '../../scripts/lib/postgres';
+import { createBenchCompany, createBenchDatabase, postgresVersion } from '../collector/bench-database';
+import { attributeHistory, type AttributionReport } from './attribution';
+import { percentile, timeDashboards } from './dashboards';
+import { measureFreshness, localDay, type FreshnessReport } from './freshness';
+import { BASELINE_TABLE, loadHistoryByCopy, type IngestReport } from './ingest';
+import { renderReport } from './report';
+import { rollupHistory, scanDays, type RollupReport } from './rollups';
+import { measureCollectorRss, type RssReport } from './rss';
+import { startBenchTemporal } from './temporal';
 
-const root = path.resolve(__dirname, '../..');
-const dataDir = path.resolve(process.env.LUX_DATA_DIR ?? path.join(root, '.lux'));
-const say = (m: string): void => void process.stdout.write(`${m}\n`);
+const { values: args } = parseArgs({
+  options: {
+    full: { type: 'boolean', default: false },
+    sessions: { type: 'string' },
+    company: { type: 'string' },
+    repeats: { type: 'string', default: '5' },
+    seed: { type: 'string', default: '11' },
+    days: { type: 'string', default: '90' },
+    'rss-connections': { type: 'string', default: '50' },
+    'rss-seconds': { type: 'string', default: '20' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const ROOT = path.resolve(__dirname, '../..');
+const TIME_ZONE = 'Europe/Berlin';
+const log = (m: string): void => void process.stderr.write(`[bench:scale] ${m}\n`);
+const loadAverage = (): number[] => os.loadavg().map((n) => Number(n.toFixed(2)));
+
+export type DiskReport = {
+  rawEvents: { rows: number; heapBytes: number; indexBytes: number; toastBytes: number; totalBytes: number; bytesPerEvent: number; heapBytesPerEvent: number };
+  /** The unindexed baseline table holding the same rows (COPY baseline), per row. */
+  baselineBytesPerRow: number | null;
+  /** Mean UTF-8 JSON bytes of one event as a client POSTs it. */
+  rawJsonBytesPerEvent: number | null;
+  sessionsBytesPerSession: number;
+};
+
+const sizeRow = z.object({ rows: z.number(), heap: z.number(), indexes: z.number(), total: z.number() });
+
+async function measureDisk(owner: DatabasePool, rawJsonBytesPerEvent: number | null, baselineTable: string | null): Promise<DiskReport> {
+  const raw = await owner.one(sql.type(sizeRow)`
+    SELECT (SELECT count(*) FROM raw_events)::float8 AS rows, pg_relation_size('raw_events')::float8 AS heap,
+      pg_indexes_size('raw_events')::float8 AS indexes, pg_total_relation_size('raw_events')::float8 AS total`);
+  const sessions = await owner.one(sql.type(sizeRow)`
+    SELECT (SELECT count(*) FROM sessions)::float8 AS rows, pg_relation_size('sessions')::float8 AS heap,
+      pg_indexes_size('sessions')::float8 AS indexes, pg_total_relation_size('sessions')::float8 AS total`);
+  const baseline = baselineTable
+    ? await owner.one(sql.type(z.object({ rows: z.number(), total: z.number() }))`
+        SELECT (SELECT count(*) FROM ${sql.identifier([baselineTable])})::float8 AS rows, pg_total_relation_size(${baselineTable})::float8 AS total`)
+    : null;
+  const per = (bytes: number, rows: number): number => Math.round(bytes / Math.max(1, rows));
+  return {
+    rawEvents: {
+      rows: raw.rows, heapBytes: raw.heap, indexBytes: raw.indexes, toastBytes: raw.total - raw.heap - raw.indexes, totalBytes: raw.total,
+      bytesPerEvent: per(raw.total, raw.rows), heapBytesPerEvent: per(raw.heap, raw.rows),
+    },
+    baselineBytesPerRow: baseline ? per(baseline.total, baseline.rows) : null,
+    rawJsonBytesPerEvent,
+    sessionsBytesPerSession: per(sessions.total, sessions.rows),
+  };
+}
+
+const countsRow = z.object({ events: z.number(), sessions: z.number(), orders: z.number(), first: z.string().nullable(), last: z.string().nullable() });
+
+async function companySize(owner: DatabasePool, companyId: string) {
+  return withTenant(owner, companyId, (tx) =>
+    tx.one(sql.type(countsRow)`
+      SELECT (SELECT count(*)::int FROM raw_events WHERE company_id = ${companyId}) AS events,
+             (SELECT count(*)::int FROM sessions WHERE company_id = ${companyId}) AS sessions,
+             (SELECT count(*)::int FROM fct_orders WHERE company_id = ${companyId}) AS orders,
+             (SELECT (min(occurred_at) AT TIME ZONE ${TIME_ZONE})::date::text FROM raw_events WHERE company_id = ${companyId}) AS first,
+             (SELECT (max(occurred_at) AT TIME ZONE ${TIME_ZONE})::date::text FROM raw_events WHERE company_id = ${companyId}) AS last`),
+  );
+}
+
+export type ScaleResults = {
+  startedAt: string;
+  command: string;
+  machine: { nproc: number; cpu: string; memoryGiB: number; node: string; postgres: string };
+  loadAverage: Record<string, number[]>;
+  size: z.infer<typeof countsRow>;
+  ingest?: IngestReport;
+  attribution?: AttributionReport;
+  rollups?: RollupReport;
+  scanSeconds: number;
+  dashboards: Awaited<ReturnType<typeof timeDashboards>>;
+  freshness?: FreshnessReport;
+  disk: DiskReport;
+  rss?: RssReport[];
+};
 
 async function secrets(): Promise<{ appDbPassword?: string; ipHashSecret?: string }> {
-  const file = path.join(dataDir, 'secrets.json');
+  const file = path.join(path.resolve(process.env.LUX_DATA_DIR ?? path.join(ROOT, '.lux')), 'secrets.json');
   return existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as { appDbPassword?: string; ipHashSecret?: string }) : {};
 }
 
-const percentile = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-};
+/** Sections 1–7 on a generated history in a scratch database. */
+async function runGenerated(sessions: number, results: Partial<ScaleResults>): Promise<void> {
+  const days = Number(args.days);
+  const postgres = await resolvePostgres({ embeddedDataDir: path.join(ROOT, '.lux', 'bench-postgres'), log });
+  log(`creating and migrating lux_bench_${process.pid}…`);
+  const db = await createBenchDatabase(postgres.adminUrl);
+  const app = await createDatabasePool(db.appUrl, { maximumPoolSize: 4, statementTimeoutMs: 3_600_000 });
+  const ipHashSecret = 'scale-bench-ip-hash-secret-0123456789abcdef';
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    const company = await createBenchCompany(db, 'scale');
+    const lastDay = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const sessionsPerDay = Math.max(10, Math.round(sessions / days / SCALE_PROFILE.sessionsPerBaseDay));
+    const generator = { seed: Number(args.seed), days, lastDay, sessionsPerDay, browsePages: SCALE_PROFILE.browsePages, extraIntent: SCALE_PROFILE.extraIntent };
+    log(`1. ingest: ~${sessions.toLocaleString('en')} sessions (${sessionsPerDay} a base day, ${days} days to ${lastDay}) through COPY + ingest_event_batch, beside a plain COPY…`);
+    results.loadAverage = { atStart: loadAverage() };
+    const ingest = await loadHistoryByCopy({ ownerUrl: db.ownerUrl, ownerPool: db.ownerPool, companyId: company.companyId, ipHashSecret, generator, log });
+    results.ingest = ingest;
+    results.loadAverage.afterIngest = loadAverage();
+    log(`   ${ingest.events.toLocaleString('en')} events: bulk path ${ingest.bulkPathSeconds.toFixed(1)} s vs plain COPY ${ingest.baselineCopySeconds.toFixed(1)} s; wall ${ingest.wallSeconds.toFixed(1)} s`);
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { events: { type: 'string' }, company: { type: 'string' }, repeats: { type: 'string', default: '5' }, seed: { type: 'string', default: '11' } } });
+    log('6. disk (after VACUUM ANALYZE)…');
+    for (const table of ['raw_events', 'sessions', 'orders', 'identity_links', 'message_sends', 'message_events', 'ad_spend', BASELINE_TABLE]) {
+      await db.ownerPool.query(sql.unsafe`VACUUM (ANALYZE) ${sql.identifier([table])}`);
+    }
+    results.disk = await measureDisk(db.ownerPool, ingest.rawJsonBytes / Math.max(1, ingest.events), BASELINE_TABLE);
+    await db.ownerPool.query(sql.unsafe`DROP TABLE ${sql.identifier([BASELINE_TABLE])}`);
+    results.size = await companySize(db.ownerPool, company.companyId);
+
+    log('2. attribution backfill through Temporal…');
+    const temporal = await startBenchTemporal(app, log);
+    stops.push(temporal.stop);
+    const to = new Date(Date.parse(`${lastDay}T00:00:00Z`) + 2 * 86_400_000).toISOString();
+    const from = new Date(Date.parse(`${lastDay}T00:00:00Z`) - days * 86_400_000).toISOString();
+    results.attribution = await attributeHistory(temporal, app, company.companyId, { from, to });
+    results.loadAverage.afterAttribution = loadAverage();
+    log(`   ${results.attribution.orders.toLocaleString('en')} orders: ${results.attribution.ordersPerSecond.toLocaleString('en')} orders/s vs read ${results.attribution.baseline.ordersPerSecond.toLocaleString('en')} orders/s`);
+
+    log('3. rollups of every day (core, messages, creatives) beside a scan…');
+    const first = results.size.first ?? lastDay;
+    const rollupDays: string[] = [];
+    for (let t = Date.parse(`${first}T00:00:00Z`); t <= Date.parse(`${lastDay}T00:00:00Z`); t += 86_400_000) rollupDays.push(new Date(t).toISOString().slice(0, 10));
+    results.rollups = await rollupHistory(db.ownerPool, app, company.companyId, TIME_ZONE, rollupDays, log);
+    results.scanSeconds = results.rollups.scan.fastestSeconds;
+    log(`   ${results.rollups.seconds.total.toFixed(1)} s vs scan ${results.scanSeconds.toFixed(2)} s = ${results.rollups.ratio}×`);
+
+    log('4. dashboard questions…');
+    results.dashboards = await timeDashboards(app, company.companyId, { date_from: first, date_to: lastDay }, Number(args.repeats));
+    results.loadAverage.afterDashboards = loadAverage();
+
+    log('5. freshness: POST /e → rollup of today → question…');
+    results.freshness = await measureFreshness({ temporal, appPool: app, ownerUrl: db.ownerUrl, appUrl: db.appUrl, ipHashSecret, companyId: company.companyId, siteKey: company.siteKey, timeZone: TIME_ZONE });
+
+    log('7. collector RSS under load beside a bare http server…');
+    const rssCompany = await createBenchCompany(db, 'rss');
+    results.loadAverage.beforeRss = loadAverage();
+    results.rss = await measureCollectorRss({ ownerUrl: db.ownerUrl, appUrl: db.appUrl, ipHashSecret, siteKey: rssCompany.siteKey, connections: Number(args['rss-connections']), warmupSeconds: 2, durationSeconds: Number(args['rss-seconds']) });
+    results.loadAverage.atEnd = loadAverage();
+    results.machine = { ...(results.machine as ScaleResults['machine']), postgres: await postgresVersion(db) };
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch((error: unknown) => log(`stop failed: ${String(error)}`));
+    await app.end().catch(() => undefined);
+    if (args.keep) log(`kept database ${db.name}`);
+    else await db.drop().catch(() => undefined);
+    await postgres.stop().catch(() => undefined);
+  }
+}
+
+/** Sections 4 and 6 on an existing company (the demo company by default). */
+async function runExisting(results: Partial<ScaleResults>): Promise<void> {
   const local = await secrets();
   const ownerUrl = process.env.DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/${process.env.LUX_DATABASE_NAME ?? 'lux'}`;
-  const appUrl = process.env.APP_DATABASE_URL ?? deriveAppDatabaseUrl(ownerUrl, local.appDbPassword ?? '');
   const owner = await createDatabasePool(ownerUrl, { maximumPoolSize: 2 });
-  const app = await createDatabasePool(appUrl, { maximumPoolSize: 2 });
-  const repeats = Number(values.repeats);
+  const app = await createDatabasePool(process.env.APP_DATABASE_URL ?? deriveAppDatabaseUrl(ownerUrl, local.appDbPassword ?? ''), { maximumPoolSize: 2 });
   try {
-    let companyId = values.company;
-    let load: { events: number; seconds: number; eventsPerSecond: number } | undefined;
-    let rollup: { days: number; seconds: number } | undefined;
-    if (values.events !== undefined) {
-      const target = Number(values.events);
-      const sessionsPerDay = Math.max(10, Math.round(target / 90 / 2.8));
-      const lastDay = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-      const created = await createCompany(owner, { name: `Scale bench ${new Date().toISOString()}`, timeZone: 'Europe/Berlin', reportingCurrency: 'EUR' });
-      companyId = created.companyId;
-      say(`generating ~${target.toLocaleString('en')} events (${sessionsPerDay} sessions a day, 90 days) for company ${companyId}…`);
-      const data = generateStorefront({ seed: Number(values.seed), days: 90, lastDay, sessionsPerDay });
-      const ipHashSecret = process.env.IP_HASH_SECRET ?? local.ipHashSecret ?? 'scale-bench-ip-hash-secret-0123456789';
-      const started = Date.now();
-      await loadEventsBulk(owner, companyId, ipHashSecret, data.events, (done, total) => {
-        if (done % 100_000 < 2000 || done === total) say(`  ${done.toLocaleString('en')} / ${total.toLocaleString('en')} events`);
-      });
-      const seconds = (Date.now() - started) / 1000;
-      load = { events: data.events.length, seconds, eventsPerSecond: Math.round(data.events.length / seconds) };
-      await saveOrdersBulk(owner, companyId, data.orders, 'https://scale.example');
-      const cid = companyId;
-      await withTenant(owner, cid, async (tx) => {
-        await insertAdSpend(tx, cid, data.spend);
-        await insertMessages(tx, cid, data.messages);
-      });
-      await owner.query(sql.unsafe`ANALYZE`);
-      // The 90 company-days rolled up as the rollupCompanyDay activity does (lux_app, one transaction a day).
-      say('rolling up 90 days…');
-      const rollupStarted = Date.now();
-      for (const day of data.days) await rollupCompanyDaySql(app, cid, day, null);
-      rollup = { days: data.days.length, seconds: (Date.now() - rollupStarted) / 1000 };
-    }
-    if (!companyId) {
-      companyId = await owner.oneFirst(sql.type(z.object({ company_id: z.string() }))`SELECT company_id FROM companies WHERE settings ->> 'demo' = 'true' ORDER BY created_at LIMIT 1`);
-    }
-    const id = companyId;
-    const sizes = await withTenant(owner, id, (tx) =>
-      tx.one(sql.type(z.object({ events: z.number(), sessions: z.number(), orders: z.number(), first: z.string().nullable(), last: z.string().nullable() }))`
-        SELECT (SELECT count(*)::int FROM raw_events WHERE company_id = ${id}) AS events,
-               (SELECT count(*)::int FROM sessions WHERE company_id = ${id}) AS sessions,
-               (SELECT count(*)::int FROM orders WHERE company_id = ${id} AND NOT provisional) AS orders,
-               (SELECT min(occurred_at)::date::text FROM raw_events WHERE company_id = ${id}) AS first,
-               (SELECT max(occurred_at)::date::text FROM raw_events WHERE company_id = ${id}) AS last`),
-    );
-    const disk = await owner.one(sql.type(z.object({ bytes: z.number(), rows: z.number() }))`
-      SELECT pg_total_relation_size('raw_events')::float8 AS bytes, (SELECT count(*)::float8 FROM raw_events) AS rows`);
-
-    // Baseline: one sequential pass over the company's raw events (what any query must at least beat).
-    const scanTimes: number[] = [];
-    for (let i = 0; i <= repeats; i += 1) {
-      const t = performance.now();
-      await withTenant(owner, id, (tx) => tx.query(sql.unsafe`SELECT count(*), sum(length(event_name) + length(coalesce(session_id, ''))) FROM raw_events WHERE company_id = ${id}`));
-      if (i > 0) scanTimes.push(performance.now() - t);
-    }
-
-    const filters = { date_from: sizes.first ?? undefined, date_to: sizes.last ?? undefined };
-    const results: Array<{ question: string; rows: number; p50: number; max: number; ok: boolean }> = [];
-    for (const dashboard of loadDashboards()) {
-      for (const question of dashboard.questions) {
-        const times: number[] = [];
-        let rows = 0;
-        for (let i = 0; i <= repeats; i += 1) {
-          const t = performance.now();
-          const result = await runQuestion(app, id, question, filters);
-          if (i > 0) times.push(performance.now() - t);
-          rows = result.rows.length;
-        }
-        const p50 = percentile(times, 50);
-        const max = Math.max(...times);
-        results.push({ question: `${dashboard.slug}/${question.slug}`, rows, p50, max, ok: max <= 200 });
-      }
-    }
-
-    const scanP50 = percentile(scanTimes, 50);
-    say('');
-    say(`company ${id}: ${sizes.events.toLocaleString('en')} raw events, ${sizes.sessions.toLocaleString('en')} sessions, ${sizes.orders.toLocaleString('en')} orders, ${sizes.first} … ${sizes.last}`);
-    if (load) say(`bulk ingest: ${load.events.toLocaleString('en')} events in ${load.seconds.toFixed(1)} s (${load.eventsPerSecond.toLocaleString('en')} events/s)`);
-    say(`disk: raw_events ${Math.round(disk.bytes).toLocaleString('en')} bytes for ${disk.rows.toLocaleString('en')} rows (all companies) = ${Math.round(disk.bytes / Math.max(1, disk.rows))} bytes per raw event`);
-    say(`baseline: sequential scan of the company's raw events, p50 ${scanP50.toFixed(1)} ms`);
-    if (rollup) say(`rollups: ${rollup.days} company-days in ${rollup.seconds.toFixed(1)} s = ${((rollup.seconds * 1000) / scanP50).toFixed(1)}× one scan of all the company's raw events`);
-    say('');
-    say('| question | rows | p50 ms | max ms | vs scan (p50) | ≤ 200 ms |');
-    say('| --- | ---: | ---: | ---: | ---: | --- |');
-    for (const r of results) say(`| ${r.question} | ${r.rows} | ${r.p50.toFixed(1)} | ${r.max.toFixed(1)} | ${(r.p50 / scanP50).toFixed(2)}× | ${r.ok ? 'yes' : '**no**'} |`);
-    const slow = results.filter((r) => !r.ok);
-    say('');
-    say(slow.length === 0 ? `all ${results.length} dashboard questions ≤ 200 ms` : `${slow.length} of ${results.length} questions over 200 ms: ${slow.map((r) => r.question).join(', ')}`);
-    await mkdir(path.join(root, 'bench', 'results'), { recursive: true });
-    await writeFile(path.join(root, 'bench', 'results', 'scale-latest.raw.json'), JSON.stringify({ at: new Date().toISOString(), companyId: id, sizes, load, rollup, disk, scanTimes, results }, null, 2));
+    const companyId =
+      args.company ?? (await owner.oneFirst(sql.type(z.object({ company_id: z.string() }))`SELECT company_id FROM companies WHERE settings ->> 'demo' = 'true' ORDER BY created_at LIMIT 1`));
+    results.loadAverage = { atStart: loadAverage() };
+    results.size = await companySize(owner, companyId);
+    const first = results.size.first ?? localDay(TIME_ZONE);
+    const last = results.size.last ?? first;
+    const scans: number[] = [];
+    for (let i = 0; i <= Number(args.repeats); i += 1) scans.push((await scanDays(owner, companyId, TIME_ZONE, first, last)).seconds);
+    results.scanSeconds = percentile(scans.slice(1), 50);
+    results.dashboards = await timeDashboards(app, companyId, { date_from: first, date_to: last }, Number(args.repeats));
+    results.disk = await measureDisk(owner, null, null);
+    results.machine = { ...(results.machine as ScaleResults['machine']), postgres: 'PostgreSQL (lux database)' };
+    results.loadAverage.atEnd = loadAverage();
   } finally {
     await app.end();
     await owner.end();
   }
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const results: Partial<ScaleResults> = {
+    startedAt: startedAt.toISOString(),
+    command: `npm run bench:scale -- ${process.argv.slice(2).join(' ')}`.trim(),
+    machine: { nproc: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, postgres: '' },
+  };
+  const sessions = args.full ? 1_000_000 : args.sessions !== undefined ? Number(args.sessions) : undefined;
+  if (sessions !== undefined && (!Number.isInteger(sessions) || sessions < 100)) throw new Error(`--sessions must be a whole number ≥ 100, got ${String(args.sessions)}`);
+  if (sessions !== undefined) await runGenerated(sessions, results);
+  else await runExisting(results);
+
+  const complete = results as ScaleResults;
+  process.stdout.write(`${renderReport(complete)}\n`);
+  const dir = path.join(ROOT, 'bench', 'results');
+  await mkdir(dir, { recursive: true });
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  for (const name of [`scale-${stamp}.raw.json`, 'scale-latest.raw.json']) await writeFile(path.join(dir, name), `${JSON.stringify(complete, null, 2)}\n`);
+  log(`raw figures: bench/results/scale-${stamp}.raw.json`);
 }
 
 main().catch((error: unknown) => {

@@ -182,6 +182,12 @@ export type GeneratorOptions = {
   extraIntent?: number;
 };
 
+/**
+ * The scale benchmark's shape (issue 11: 10M events, 1M sessions, 100k orders): ~10 events per session,
+ * ~10 sessions per order. Sessions over 90 days come to ~1.18 × sessionsPerDay × 90 (growth, weekends).
+ */
+export const SCALE_PROFILE = { browsePages: [4, 13] as const, extraIntent: 0.17, sessionsPerBaseDay: 1.18 };
+
 /** One day of a company's history, as generateStorefrontDays yields it. */
 export type DemoDay = Pick<DemoDataset, 'events' | 'sessions' | 'orders' | 'spend' | 'messages'> & { day: string };
 

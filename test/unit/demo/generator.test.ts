@@ -1,6 +1,6 @@
 import { checkStandardProperties } from '../../../lib/ingest/standard-events';
 import { eventSchema } from '../../../lib/ingest/event-schema';
-import { createRng, DEMO_CHANNELS, funnelCounts, generateCompanies, generateStorefront, generateStorefrontDays, mulberry32 } from '../../../lib/demo/generator';
+import { createRng, DEMO_CHANNELS, funnelCounts, generateCompanies, generateStorefront, generateStorefrontDays, mulberry32, SCALE_PROFILE } from '../../../lib/demo/generator';
 
 const options = { seed: 42, days: 35, lastDay: '2026-03-31', sessionsPerDay: 450 };
 const dataset = generateStorefront(options);
@@ -128,8 +128,8 @@ describe('demo generator', () => {
     }
   });
 
-  it('browsePages and extraIntent reach the scale ratios (~10 events a session, ~10 sessions an order)', () => {
-    const scale = generateStorefront({ ...options, browsePages: [4, 14], extraIntent: 0.16 });
+  it('SCALE_PROFILE (browsePages, extraIntent) reaches the scale ratios (~10 events a session, ~10 sessions an order)', () => {
+    const scale = generateStorefront({ ...options, browsePages: SCALE_PROFILE.browsePages, extraIntent: SCALE_PROFILE.extraIntent });
     const perSession = scale.events.length / scale.sessions.length;
     const sessionsPerOrder = scale.sessions.length / scale.orders.length;
     expect(dataset.events.length / dataset.sessions.length).toBeLessThan(4);
