@@ -1,22 +1,24 @@
 // Attribution of a batch of orders, set-based: one statement reads the batch's orders, every candidate
 // session of all of them (linked visitors by the order's visitor id, and identity links by user id and
-// email hash) and what is stored for them; the rules (lib/attribution/rules.ts) run in memory; and at
-// most three statements write the results of the orders whose result changed (one upsert of
-// order_attribution, one delete of the old touches of orders that had some, one insert of the new
-// touches). A single order is a batch of one.
+// email hash) and what is stored for them; the rules (lib/attribution/rules.ts) run in memory; and one
+// statement writes the orders whose result changed: the order_attribution upsert and, in the same
+// statement, the upsert of each order's path as ONE attribution_paths row (typed arrays, one per touch
+// field; the attribution_touches view unnests them, migration 0017). A single order is a batch of one.
 //
 // Throughput (docs/benchmarks.md, Attribution): data crosses the wire in columns (one JSON array per
-// field on the way in, typed arrays unnested on the way back), never as one object per row; orders whose
-// stored result is unchanged are dropped before anything is sent.
+// field on the way in; on the way back one JSON document per batch, its rows read with json_to_recordset,
+// each path field as one Postgres array literal per order, cast to its typed array); session start times travel as integer microseconds (no
+// timestamp text to format and parse per touch); orders whose stored result is unchanged are dropped
+// before anything is sent.
 //
 // Idempotent: an order is written only when its result differs from the stored one (path_digest covers
-// the touches); the upsert repeats that comparison, so a re-run with the same data changes nothing,
+// the path); the upsert repeats that comparison, so a re-run with the same data changes nothing,
 // computed_at included. The upsert locks each order's row first (in key order), so two runs for the same
-// order never interleave their touches.
+// order never interleave their paths.
 import { createHash } from 'node:crypto';
 import { sql, type FragmentSqlToken } from 'slonik';
 import { z } from 'zod';
-import { attributeOrder, lastTouchRuleFromSettings, MATCHED_BY, type AttributionResult, type CandidateSession, type MatchedBy, type Touch } from '../../lib/attribution/rules';
+import { attributeOrder, lastTouchRuleFromSettings, MATCHED_BY, type AttributionResult, type CandidateSession, type MatchedBy } from '../../lib/attribution/rules';
 import { sourceMedium } from '../../lib/attribution/source-medium';
 import type { TenantTransaction } from '../../lib/db/tenant';
 
@@ -38,6 +40,20 @@ export const emptyAttributionCounts = (): AttributionCounts => ({ ordersRead: 0,
 
 // section: read ------------------------------------------------------------------------------------------------
 // Columns, not rows: one JSON array per field keeps a 5,000-order batch's result small and cheap to parse.
+// The arrays are checked element by element with plain type tests: zod's generic array parsing cost
+// ~1 µs per element, seconds per 100k orders.
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isStringOrNull = (v: unknown): v is string | null => v === null || typeof v === 'string';
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isSafeInteger = (v: unknown): v is number => Number.isSafeInteger(v);
+const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
+const column = <T>(isElement: (v: unknown) => v is T, what: string) =>
+  z.custom<T[]>((v) => Array.isArray(v) && v.every((e) => isElement(e)), { message: `expected an array of ${what}` });
+const intColumn = (min: number, max: number) =>
+  z.custom<number[]>((v) => Array.isArray(v) && v.every((e) => Number.isInteger(e) && (e as number) >= min && (e as number) <= max), {
+    message: `expected an array of integers in [${min}, ${max}]`,
+  });
+
 const storedFields = z.tuple([
   z.string(), // path_digest
   z.string(), // order_updated_at as text
@@ -46,36 +62,38 @@ const storedFields = z.tuple([
   z.string(), // currency
   z.string(), // first_touch_reason
   z.string(), // last_touch_reason
-  z.string().nullable(), // first_touch_at as text
-  z.string().nullable(), // last_touch_at as text
+  z.number().int().nullable(), // first_touch_at, µs since the epoch
+  z.number().int().nullable(), // last_touch_at, µs since the epoch
 ]);
 const orderColumns = z.object({
-  source: z.array(z.string()),
-  external_id: z.array(z.string()),
-  created_ms: z.array(z.number()), // created_at, ms since the epoch
-  created_text: z.array(z.string()), // created_at as text (exact: cursors and storage)
-  updated_text: z.array(z.string()), // updated_at as text
-  total_minor: z.array(z.number()),
-  currency: z.array(z.string()),
-  has_identity: z.array(z.boolean()),
-  // what is stored for the order (null: never attributed): the fields the upsert compares
+  source: column(isString, 'strings'),
+  external_id: column(isString, 'strings'),
+  created_ms: column(isNumber, 'numbers'), // created_at, ms since the epoch
+  created_text: column(isString, 'strings'), // created_at as text (exact: cursors and storage)
+  updated_text: column(isString, 'strings'), // updated_at as text
+  total_minor: column(isSafeInteger, 'integers'),
+  currency: column(isString, 'strings'),
+  has_identity: column(isBoolean, 'booleans'),
+  // what is stored for the order (null: never attributed): the fields the upsert compares (one per order)
   stored: z.array(storedFields.nullable()),
 });
 const sessionColumns = z.object({
-  idx: z.array(z.number().int().min(1)), // the order's position in the batch, 1-based
-  session_id: z.array(z.string()),
-  visitor_id: z.array(z.string().nullable()),
-  strength: z.array(z.number().int().min(1).max(3)), // link strength: 1 order visitor, 2 user id, 3 email hash
-  started_ms: z.array(z.number()),
-  started_text: z.array(z.string()),
-  channel: z.array(z.string()),
-  utm_source: z.array(z.string().nullable()),
-  utm_medium: z.array(z.string().nullable()),
-  utm_campaign: z.array(z.string().nullable()),
-  referrer_host: z.array(z.string().nullable()),
+  idx: intColumn(1, Number.MAX_SAFE_INTEGER), // the order's position in the batch, 1-based
+  session_id: column(isString, 'strings'),
+  visitor_id: column(isStringOrNull, 'strings or nulls'),
+  strength: intColumn(1, 3), // link strength: 1 order visitor, 2 user id, 3 email hash
+  started_us: column(isSafeInteger, 'integers'), // started_at, µs since the epoch (exact)
+  channel: column(isString, 'strings'),
+  utm_source: column(isStringOrNull, 'strings or nulls'),
+  utm_medium: column(isStringOrNull, 'strings or nulls'),
+  utm_campaign: column(isStringOrNull, 'strings or nulls'),
+  referrer_host: column(isStringOrNull, 'strings or nulls'),
 });
 const batchRow = z.object({ orders: orderColumns, sessions: sessionColumns, settings: z.unknown() });
 type Batch = z.infer<typeof batchRow>;
+
+/** µs since the epoch of a timestamptz expression, exactly (timestamptz is integer µs; fits a double below 2^53). */
+const epochMicros = (expression: FragmentSqlToken) => sql.fragment`(extract(epoch FROM ${expression}) * 1000000)::int8`;
 
 /** Orders, their candidate sessions and their stored attribution; `selection` yields fct_orders rows. */
 async function readBatch(tx: TenantTransaction, companyId: string, selection: FragmentSqlToken): Promise<Batch> {
@@ -134,7 +152,7 @@ async function readBatch(tx: TenantTransaction, companyId: string, selection: Fr
       SELECT b.idx, a.fields FROM batch b
       CROSS JOIN LATERAL (
         SELECT json_build_array(a.path_digest, a.order_updated_at::text, a.purchased_at::text, a.revenue_minor, a.currency, a.first_touch_reason,
-          a.last_touch_reason, a.first_touch_at::text, a.last_touch_at::text) AS fields
+          a.last_touch_reason, ${epochMicros(sql.fragment`a.first_touch_at`)}, ${epochMicros(sql.fragment`a.last_touch_at`)}) AS fields
         FROM order_attribution a WHERE a.company_id = ${companyId} AND a.source = b.source AND a.external_id = b.external_id OFFSET 0
       ) a
     )
@@ -155,8 +173,7 @@ async function readBatch(tx: TenantTransaction, companyId: string, selection: Fr
          'session_id', coalesce(json_agg(session_id), '[]'),
          'visitor_id', coalesce(json_agg(visitor_id), '[]'),
          'strength', coalesce(json_agg(strength), '[]'),
-         'started_ms', coalesce(json_agg(extract(epoch FROM started_at) * 1000), '[]'),
-         'started_text', coalesce(json_agg(started_at::text), '[]'),
+         'started_us', coalesce(json_agg(${epochMicros(sql.fragment`started_at`)}), '[]'),
          'channel', coalesce(json_agg(channel), '[]'),
          'utm_source', coalesce(json_agg(utm_source), '[]'),
          'utm_medium', coalesce(json_agg(utm_medium), '[]'),
@@ -171,20 +188,87 @@ type ComputedOrder = {
   /** 0-based position in the batch's columns */
   i: number;
   result: AttributionResult;
-  startedText: Map<string, string>;
+  /** first / last touch start, µs since the epoch (null: no such touch) */
+  firstAtUs: number | null;
+  lastAtUs: number | null;
+  /** the path as attribution_paths' array literals (PATH_COLUMNS order); also what the digest covers */
+  path: string[];
   digest: string;
   /** the stored attribution differs, or there is none: write this order */
   changed: boolean;
-  /** an attribution (and so maybe touches) was stored when the batch was read */
-  hadStored: boolean;
 };
+
+/** attribution_paths' array columns, in the order pathLiterals returns them (element i of each = touch i + 1). */
+const PATH_COLUMNS = [
+  ['session_id', 'text'], ['visitor_id', 'text'], ['matched_by', 'text'], ['started_at_us', 'int8'], ['channel', 'text'], ['touch_source', 'text'],
+  ['touch_medium', 'text'], ['campaign', 'text'], ['role', 'text'], ['reason', 'text'], ['credit_first_touch_minor', 'int8'],
+  ['credit_last_touch_minor', 'int8'], ['credit_linear_minor', 'int8'], ['credit_position_based_minor', 'int8'], ['credit_time_decay_minor', 'int8'],
+] as const;
+
+/**
+ * One column of a path as a Postgres array literal. JSON.stringify (native, fast) already writes what an
+ * array literal needs: `"` and `\` escaped by a backslash, null unquoted (NULL to Postgres, any case),
+ * numbers bare; only the brackets differ. It differs for strings with control characters or lone
+ * surrogates, which JSON writes as `\n` or `\uXXXX` (a literal would read "n" and "uXXXX"): those columns,
+ * rare, are quoted element by element instead.
+ */
+function arrayLiteral(values: readonly (string | number | null)[]): string {
+  const json = JSON.stringify(values);
+  if (!JSON_ONLY_ESCAPES.test(json)) return `{${json.slice(1, -1)}}`;
+  return `{${values.map((v) => (v === null ? 'NULL' : typeof v === 'number' ? String(v) : `"${v.replace(/["\\]/g, '\\$&')}"`)).join(',')}}`;
+}
+/** a backslash followed by anything but `"` or `\` (a JSON-only escape such as `\n`, `\t`, `\u0001`; or a false alarm, which only costs time) */
+const JSON_ONLY_ESCAPES = /\\[^"\\]/;
+
+/** Numbers and our own identifiers (matched_by, role, reason: `[a-z0-9_+]`) need no quoting in an array literal. */
+const bareLiteral = (values: readonly (string | number)[]): string => `{${values.join(',')}}`;
+
+/**
+ * The path of one order as Postgres array literals, one per PATH_COLUMNS entry. Literals, not JSON arrays:
+ * Postgres parses an array literal ~3× faster than json_to_recordset converts a JSON array to a typed
+ * one, and parsing is most of what a write costs (docs/benchmarks.md § Attribution, run 3).
+ */
+function pathLiterals(result: AttributionResult, startedUs: ReadonlyMap<string, number>): string[] {
+  const touches = result.touches;
+  const n = touches.length;
+  const sessionId = new Array<string>(n), visitorId = new Array<string | null>(n), matchedBy = new Array<string>(n), started = new Array<number>(n);
+  const channel = new Array<string>(n), source = new Array<string>(n), medium = new Array<string>(n), campaign = new Array<string | null>(n);
+  const role = new Array<string>(n), reason = new Array<string>(n), first = new Array<number>(n), last = new Array<number>(n);
+  const linear = new Array<number>(n), positionBased = new Array<number>(n), timeDecay = new Array<number>(n);
+  for (let k = 0; k < n; k++) {
+    const t = touches[k];
+    if (!t) continue;
+    sessionId[k] = t.sessionId;
+    visitorId[k] = t.visitorId;
+    matchedBy[k] = t.matchedBy;
+    started[k] = startedUs.get(t.sessionId) ?? 0;
+    channel[k] = t.channel;
+    source[k] = t.source;
+    medium[k] = t.medium;
+    campaign[k] = t.campaign;
+    role[k] = t.role;
+    reason[k] = t.reason;
+    first[k] = t.credits.first_touch;
+    last[k] = t.credits.last_touch;
+    linear[k] = t.credits.linear;
+    positionBased[k] = t.credits.position_based;
+    timeDecay[k] = t.credits.time_decay;
+  }
+  // PATH_COLUMNS order
+  return [
+    arrayLiteral(sessionId), arrayLiteral(visitorId), bareLiteral(matchedBy), bareLiteral(started), arrayLiteral(channel), arrayLiteral(source),
+    arrayLiteral(medium), arrayLiteral(campaign), bareLiteral(role), bareLiteral(reason), bareLiteral(first), bareLiteral(last), bareLiteral(linear),
+    bareLiteral(positionBased), bareLiteral(timeDecay),
+  ];
+}
 
 function compute(batch: Batch): ComputedOrder[] {
   const rule = lastTouchRuleFromSettings(batch.settings);
   const { orders, sessions: s } = batch;
   const count = orders.source.length;
   const byOrder: (CandidateSession[] | undefined)[] = new Array<CandidateSession[] | undefined>(count);
-  const textByOrder: (Map<string, string> | undefined)[] = new Array<Map<string, string> | undefined>(count);
+  // a session's exact start (µs) by id, for the whole batch: a session linked to two orders started once
+  const startedUs = new Map<string, number>();
   // source / medium follow from four fields that repeat across sessions: computed once per combination
   const sourceMediumCache = new Map<string, { source: string; medium: string }>();
   for (let k = 0; k < s.idx.length; k++) {
@@ -198,18 +282,22 @@ function compute(batch: Batch): ComputedOrder[] {
     let sm = sourceMediumCache.get(cacheKey);
     if (!sm) sourceMediumCache.set(cacheKey, (sm = sourceMedium({ utmSource, utmMedium, referrerHost, channel })));
     const matchedBy: MatchedBy = MATCHED_BY[(s.strength[k] ?? 3) - 1] ?? 'email_hash';
+    const us = s.started_us[k] ?? 0;
+    // ms as the rules take them: the exact µs divided once (the nearest double, like the decimal it stands for)
     const session: CandidateSession = {
-      sessionId, visitorId: s.visitor_id[k] ?? null, matchedBy, startedAt: s.started_ms[k] ?? 0, channel, source: sm.source, medium: sm.medium, campaign: s.utm_campaign[k] ?? null,
+      sessionId, visitorId: s.visitor_id[k] ?? null, matchedBy, startedAt: us / 1000, channel, source: sm.source, medium: sm.medium, campaign: s.utm_campaign[k] ?? null,
     };
     (byOrder[i] ??= []).push(session);
-    (textByOrder[i] ??= new Map<string, string>()).set(sessionId, s.started_text[k] ?? '');
+    startedUs.set(sessionId, us);
   }
-  const computed: ComputedOrder[] = [];
+  const computed: ComputedOrder[] = new Array<ComputedOrder>(count);
   for (let i = 0; i < count; i++) {
     const revenueMinor = orders.total_minor[i] ?? 0;
     const result = attributeOrder({ purchasedAt: orders.created_ms[i] ?? 0, revenueMinor, hasIdentity: orders.has_identity[i] ?? false }, byOrder[i] ?? [], rule);
-    const startedText = textByOrder[i] ?? new Map<string, string>();
-    const digest = createHash('sha1').update(JSON.stringify([result.ruleVersion, result.lastTouchRule, result.touches])).digest('hex');
+    const path = pathLiterals(result, startedUs);
+    const digest = createHash('sha1').update(`${result.ruleVersion}\u0000${result.lastTouchRule}\u0000${path.join('\u0000')}`).digest('hex');
+    const firstAtUs = result.firstTouch ? (startedUs.get(result.firstTouch.sessionId) ?? null) : null;
+    const lastAtUs = result.lastTouch ? (startedUs.get(result.lastTouch.sessionId) ?? null) : null;
     const stored = orders.stored[i] ?? null;
     // the upsert's WHERE, compared here first: an unchanged order is not even sent
     const changed =
@@ -221,144 +309,110 @@ function compute(batch: Batch): ComputedOrder[] {
       stored[4] !== orders.currency[i] ||
       stored[5] !== result.firstTouchReason ||
       stored[6] !== result.lastTouchReason ||
-      stored[7] !== (result.firstTouch ? (startedText.get(result.firstTouch.sessionId) ?? null) : null) ||
-      stored[8] !== (result.lastTouch ? (startedText.get(result.lastTouch.sessionId) ?? null) : null);
-    computed.push({ i, result, startedText, digest, changed, hadStored: stored !== null });
+      stored[7] !== firstAtUs ||
+      stored[8] !== lastAtUs;
+    computed[i] = { i, result, firstAtUs, lastAtUs, path, digest, changed };
   }
   return computed;
 }
 
 // section: write -----------------------------------------------------------------------------------------------
-const writtenRow = z.object({ source: z.string(), external_id: z.string(), updated: z.boolean() });
+const writtenRow = z.object({ orders: z.number().int(), touches: z.number().int() });
 
-/** The first or the last touch of each order, as column arrays. */
-function touchColumns(list: readonly ComputedOrder[], pick: (r: AttributionResult) => Touch | null) {
-  const sessionId: (string | null)[] = [];
-  const at: (string | null)[] = [];
-  const channel: (string | null)[] = [];
-  const source: (string | null)[] = [];
-  const medium: (string | null)[] = [];
-  const campaign: (string | null)[] = [];
-  for (const c of list) {
-    const t = pick(c.result);
-    sessionId.push(t?.sessionId ?? null);
-    at.push(t ? (c.startedText.get(t.sessionId) ?? null) : null);
-    channel.push(t?.channel ?? null);
-    source.push(t?.source ?? null);
-    medium.push(t?.medium ?? null);
-    campaign.push(t?.campaign ?? null);
+/**
+ * The changed orders as one JSON array of objects whose keys are the write statement's record columns:
+ * the order's fields, and its path as array literals (text, cast to the typed arrays in SQL).
+ */
+function writeDocument(batch: Batch, changed: readonly ComputedOrder[]): string {
+  const { orders } = batch;
+  const rows = new Array<Record<string, string | number | null | undefined>>(changed.length);
+  for (let k = 0; k < changed.length; k++) {
+    const c = changed[k];
+    if (!c) continue;
+    const r = c.result;
+    const first = r.firstTouch;
+    const last = r.lastTouch;
+    const row: Record<string, string | number | null | undefined> = {
+      source: orders.source[c.i], external_id: orders.external_id[c.i], rule_version: r.ruleVersion, last_touch_rule: r.lastTouchRule,
+      purchased_at: orders.created_text[c.i], currency: orders.currency[c.i], revenue_minor: orders.total_minor[c.i], order_updated_at: orders.updated_text[c.i],
+      touch_count: r.touches.length,
+      first_session_id: first?.sessionId ?? null, first_at_us: c.firstAtUs, first_channel: first?.channel ?? null, first_source: first?.source ?? null,
+      first_medium: first?.medium ?? null, first_campaign: first?.campaign ?? null, first_reason: r.firstTouchReason,
+      last_session_id: last?.sessionId ?? null, last_at_us: c.lastAtUs, last_channel: last?.channel ?? null, last_source: last?.source ?? null,
+      last_medium: last?.medium ?? null, last_campaign: last?.campaign ?? null, last_reason: r.lastTouchReason, path_digest: c.digest,
+    };
+    PATH_COLUMNS.forEach(([name], j) => (row[name] = c.path[j]));
+    rows[k] = row;
   }
-  return {
-    sessionId: sql.array(sessionId, 'text'),
-    at: sql.array(at, 'timestamptz'),
-    channel: sql.array(channel, 'text'),
-    source: sql.array(source, 'text'),
-    medium: sql.array(medium, 'text'),
-    campaign: sql.array(campaign, 'text'),
-  };
+  return JSON.stringify(rows);
 }
 
-/** The touches of the given orders, as column arrays (one entry per touch). */
-function touchRows(batch: Batch, list: readonly ComputedOrder[]) {
-  const t = {
-    source: [] as string[], externalId: [] as string[], position: [] as number[], sessionId: [] as string[], visitorId: [] as (string | null)[],
-    matchedBy: [] as string[], startedAt: [] as string[], channel: [] as string[], touchSource: [] as string[], touchMedium: [] as string[],
-    campaign: [] as (string | null)[], role: [] as string[], reason: [] as string[], first: [] as number[], last: [] as number[],
-    linear: [] as number[], positionBased: [] as number[], timeDecay: [] as number[],
-  };
-  for (const c of list) {
-    const source = batch.orders.source[c.i] ?? '';
-    const externalId = batch.orders.external_id[c.i] ?? '';
-    for (const touch of c.result.touches) {
-      t.source.push(source);
-      t.externalId.push(externalId);
-      t.position.push(touch.position);
-      t.sessionId.push(touch.sessionId);
-      t.visitorId.push(touch.visitorId);
-      t.matchedBy.push(touch.matchedBy);
-      t.startedAt.push(c.startedText.get(touch.sessionId) ?? '');
-      t.channel.push(touch.channel);
-      t.touchSource.push(touch.source);
-      t.touchMedium.push(touch.medium);
-      t.campaign.push(touch.campaign);
-      t.role.push(touch.role);
-      t.reason.push(touch.reason);
-      t.first.push(touch.credits.first_touch);
-      t.last.push(touch.credits.last_touch);
-      t.linear.push(touch.credits.linear);
-      t.positionBased.push(touch.credits.position_based);
-      t.timeDecay.push(touch.credits.time_decay);
-    }
-  }
-  return t;
-}
+/** timestamptz from integer µs since the epoch (exact; NULL stays NULL) */
+const fromEpochMicros = (column: FragmentSqlToken) => sql.fragment`timestamptz '1970-01-01T00:00:00Z' + ${column} * interval '1 microsecond'`;
 
 async function writeResults(tx: TenantTransaction, companyId: string, batch: Batch, computed: readonly ComputedOrder[]): Promise<{ ordersWritten: number; touchesWritten: number }> {
   const changed = computed.filter((c) => c.changed);
   if (changed.length === 0) return { ordersWritten: 0, touchesWritten: 0 };
-  const { orders } = batch;
-  const text = (pick: (c: ComputedOrder) => string) => sql.array(changed.map(pick), 'text');
-  const first = touchColumns(changed, (r) => r.firstTouch);
-  const last = touchColumns(changed, (r) => r.lastTouch);
-  const written = await tx.any(sql.type(writtenRow)`
-    INSERT INTO order_attribution AS a (company_id, source, external_id, rule_version, last_touch_rule, purchased_at, currency, revenue_minor,
-      order_updated_at, touch_count, first_touch_session_id, first_touch_at, first_touch_channel, first_touch_source, first_touch_medium,
-      first_touch_campaign, first_touch_reason, last_touch_session_id, last_touch_at, last_touch_channel, last_touch_source, last_touch_medium,
-      last_touch_campaign, last_touch_reason, path_digest)
-    SELECT ${companyId}, r.*
-    FROM unnest(
-      ${text((c) => orders.source[c.i] ?? '')}, ${text((c) => orders.external_id[c.i] ?? '')}, ${text((c) => c.result.ruleVersion)},
-      ${text((c) => c.result.lastTouchRule)}, ${sql.array(changed.map((c) => orders.created_text[c.i] ?? ''), 'timestamptz')},
-      ${text((c) => orders.currency[c.i] ?? '')}, ${sql.array(changed.map((c) => orders.total_minor[c.i] ?? 0), 'int8')},
-      ${sql.array(changed.map((c) => orders.updated_text[c.i] ?? ''), 'timestamptz')}, ${sql.array(changed.map((c) => c.result.touches.length), 'int4')},
-      ${first.sessionId}, ${first.at}, ${first.channel}, ${first.source}, ${first.medium}, ${first.campaign}, ${text((c) => c.result.firstTouchReason)},
-      ${last.sessionId}, ${last.at}, ${last.channel}, ${last.source}, ${last.medium}, ${last.campaign}, ${text((c) => c.result.lastTouchReason)},
-      ${text((c) => c.digest)}
-    ) AS r(source, external_id, rule_version, last_touch_rule, purchased_at, currency, revenue_minor, order_updated_at, touch_count,
-      first_session_id, first_at, first_channel, first_source, first_medium, first_campaign, first_reason,
-      last_session_id, last_at, last_channel, last_source, last_medium, last_campaign, last_reason, path_digest)
-    ORDER BY r.source, r.external_id -- a stable lock order between concurrent runs
-    ON CONFLICT (company_id, source, external_id) DO UPDATE SET
-      rule_version = EXCLUDED.rule_version, last_touch_rule = EXCLUDED.last_touch_rule, purchased_at = EXCLUDED.purchased_at,
-      currency = EXCLUDED.currency, revenue_minor = EXCLUDED.revenue_minor, order_updated_at = EXCLUDED.order_updated_at,
-      touch_count = EXCLUDED.touch_count, first_touch_session_id = EXCLUDED.first_touch_session_id, first_touch_at = EXCLUDED.first_touch_at,
-      first_touch_channel = EXCLUDED.first_touch_channel, first_touch_source = EXCLUDED.first_touch_source,
-      first_touch_medium = EXCLUDED.first_touch_medium, first_touch_campaign = EXCLUDED.first_touch_campaign,
-      first_touch_reason = EXCLUDED.first_touch_reason, last_touch_session_id = EXCLUDED.last_touch_session_id,
-      last_touch_at = EXCLUDED.last_touch_at, last_touch_channel = EXCLUDED.last_touch_channel, last_touch_source = EXCLUDED.last_touch_source,
-      last_touch_medium = EXCLUDED.last_touch_medium, last_touch_campaign = EXCLUDED.last_touch_campaign,
-      last_touch_reason = EXCLUDED.last_touch_reason, path_digest = EXCLUDED.path_digest, computed_at = now()
-    WHERE (a.purchased_at, a.currency, a.revenue_minor, a.order_updated_at, a.path_digest, a.first_touch_reason, a.last_touch_reason, a.first_touch_at, a.last_touch_at)
-      IS DISTINCT FROM (EXCLUDED.purchased_at, EXCLUDED.currency, EXCLUDED.revenue_minor, EXCLUDED.order_updated_at, EXCLUDED.path_digest,
-        EXCLUDED.first_touch_reason, EXCLUDED.last_touch_reason, EXCLUDED.first_touch_at, EXCLUDED.last_touch_at)
-    RETURNING a.source, a.external_id, a.xmax <> 0 AS updated`);
-  if (written.length === 0) return { ordersWritten: 0, touchesWritten: 0 };
-
-  const key = (c: ComputedOrder) => `${orders.source[c.i] ?? ''}\u0000${orders.external_id[c.i] ?? ''}`;
-  const updatedByKey = new Map(written.map((w) => [`${w.source}\u0000${w.external_id}`, w.updated]));
-  const toWrite = changed.filter((c) => updatedByKey.has(key(c)));
-  // Old touches can exist only for rows that were there before: rows the upsert updated (xmax set) and,
-  // whatever xmax says, rows the read found stored. A first backfill deletes nothing.
-  const replaced = toWrite.filter((c) => c.hadStored || updatedByKey.get(key(c)) === true);
-  if (replaced.length > 0) {
-    await tx.query(sql.unsafe`
-      DELETE FROM attribution_touches t
-      USING unnest(${sql.array(replaced.map((c) => orders.source[c.i] ?? ''), 'text')}, ${sql.array(replaced.map((c) => orders.external_id[c.i] ?? ''), 'text')}) AS k(source, external_id)
-      WHERE t.company_id = ${companyId} AND t.source = k.source AND t.external_id = k.external_id`);
-  }
-  const t = touchRows(batch, toWrite);
-  if (t.position.length === 0) return { ordersWritten: written.length, touchesWritten: 0 };
-  const inserted = await tx.query(sql.unsafe`
-    INSERT INTO attribution_touches (company_id, source, external_id, position, session_id, visitor_id, matched_by, started_at, channel,
-      touch_source, touch_medium, campaign, role, reason, credit_first_touch_minor, credit_last_touch_minor, credit_linear_minor,
-      credit_position_based_minor, credit_time_decay_minor)
-    SELECT ${companyId}, u.*
-    FROM unnest(${sql.array(t.source, 'text')}, ${sql.array(t.externalId, 'text')}, ${sql.array(t.position, 'int4')}, ${sql.array(t.sessionId, 'text')},
-      ${sql.array(t.visitorId, 'text')}, ${sql.array(t.matchedBy, 'text')}, ${sql.array(t.startedAt, 'timestamptz')}, ${sql.array(t.channel, 'text')},
-      ${sql.array(t.touchSource, 'text')}, ${sql.array(t.touchMedium, 'text')}, ${sql.array(t.campaign, 'text')}, ${sql.array(t.role, 'text')},
-      ${sql.array(t.reason, 'text')}, ${sql.array(t.first, 'int8')}, ${sql.array(t.last, 'int8')}, ${sql.array(t.linear, 'int8')},
-      ${sql.array(t.positionBased, 'int8')}, ${sql.array(t.timeDecay, 'int8')}) AS u`);
-  return { ordersWritten: written.length, touchesWritten: inserted.rowCount };
+  const written = await tx.one(sql.type(writtenRow)`
+    WITH r AS MATERIALIZED (
+      SELECT * FROM json_to_recordset(${writeDocument(batch, changed)}::json) AS r(
+        source text, external_id text, rule_version text, last_touch_rule text, purchased_at timestamptz, currency text, revenue_minor bigint,
+        order_updated_at timestamptz, touch_count integer,
+        first_session_id text, first_at_us bigint, first_channel text, first_source text, first_medium text, first_campaign text, first_reason text,
+        last_session_id text, last_at_us bigint, last_channel text, last_source text, last_medium text, last_campaign text, last_reason text,
+        path_digest text,
+        -- array literals, cast below
+        session_id text, visitor_id text, matched_by text, started_at_us text, channel text, touch_source text, touch_medium text,
+        campaign text, role text, reason text, credit_first_touch_minor text, credit_last_touch_minor text, credit_linear_minor text,
+        credit_position_based_minor text, credit_time_decay_minor text)
+    ),
+    attribution AS (
+      INSERT INTO order_attribution AS a (company_id, source, external_id, rule_version, last_touch_rule, purchased_at, currency, revenue_minor,
+        order_updated_at, touch_count, first_touch_session_id, first_touch_at, first_touch_channel, first_touch_source, first_touch_medium,
+        first_touch_campaign, first_touch_reason, last_touch_session_id, last_touch_at, last_touch_channel, last_touch_source, last_touch_medium,
+        last_touch_campaign, last_touch_reason, path_digest)
+      SELECT ${companyId}, r.source, r.external_id, r.rule_version, r.last_touch_rule, r.purchased_at, r.currency, r.revenue_minor, r.order_updated_at,
+        r.touch_count, r.first_session_id, ${fromEpochMicros(sql.fragment`r.first_at_us`)}, r.first_channel, r.first_source, r.first_medium,
+        r.first_campaign, r.first_reason, r.last_session_id, ${fromEpochMicros(sql.fragment`r.last_at_us`)}, r.last_channel, r.last_source,
+        r.last_medium, r.last_campaign, r.last_reason, r.path_digest
+      FROM r
+      ORDER BY r.source, r.external_id -- a stable lock order between concurrent runs
+      ON CONFLICT (company_id, source, external_id) DO UPDATE SET
+        rule_version = EXCLUDED.rule_version, last_touch_rule = EXCLUDED.last_touch_rule, purchased_at = EXCLUDED.purchased_at,
+        currency = EXCLUDED.currency, revenue_minor = EXCLUDED.revenue_minor, order_updated_at = EXCLUDED.order_updated_at,
+        touch_count = EXCLUDED.touch_count, first_touch_session_id = EXCLUDED.first_touch_session_id, first_touch_at = EXCLUDED.first_touch_at,
+        first_touch_channel = EXCLUDED.first_touch_channel, first_touch_source = EXCLUDED.first_touch_source,
+        first_touch_medium = EXCLUDED.first_touch_medium, first_touch_campaign = EXCLUDED.first_touch_campaign,
+        first_touch_reason = EXCLUDED.first_touch_reason, last_touch_session_id = EXCLUDED.last_touch_session_id,
+        last_touch_at = EXCLUDED.last_touch_at, last_touch_channel = EXCLUDED.last_touch_channel, last_touch_source = EXCLUDED.last_touch_source,
+        last_touch_medium = EXCLUDED.last_touch_medium, last_touch_campaign = EXCLUDED.last_touch_campaign,
+        last_touch_reason = EXCLUDED.last_touch_reason, path_digest = EXCLUDED.path_digest, computed_at = now()
+      WHERE (a.purchased_at, a.currency, a.revenue_minor, a.order_updated_at, a.path_digest, a.first_touch_reason, a.last_touch_reason, a.first_touch_at, a.last_touch_at)
+        IS DISTINCT FROM (EXCLUDED.purchased_at, EXCLUDED.currency, EXCLUDED.revenue_minor, EXCLUDED.order_updated_at, EXCLUDED.path_digest,
+          EXCLUDED.first_touch_reason, EXCLUDED.last_touch_reason, EXCLUDED.first_touch_at, EXCLUDED.last_touch_at)
+      RETURNING a.source, a.external_id, a.touch_count
+    ),
+    -- the path of exactly the orders written above (one row each, replaced whole); a data-modifying CTE
+    -- runs even though nothing reads it, and its foreign key sees the order_attribution rows written above
+    paths AS (
+      INSERT INTO attribution_paths AS p (company_id, source, external_id, session_id, visitor_id, matched_by, started_at_us, channel, touch_source,
+        touch_medium, campaign, role, reason, credit_first_touch_minor, credit_last_touch_minor, credit_linear_minor, credit_position_based_minor,
+        credit_time_decay_minor)
+      SELECT ${companyId}, r.source, r.external_id, r.session_id::text[], r.visitor_id::text[], r.matched_by::text[], r.started_at_us::int8[],
+        r.channel::text[], r.touch_source::text[], r.touch_medium::text[], r.campaign::text[], r.role::text[], r.reason::text[],
+        r.credit_first_touch_minor::int8[], r.credit_last_touch_minor::int8[], r.credit_linear_minor::int8[], r.credit_position_based_minor::int8[],
+        r.credit_time_decay_minor::int8[]
+      FROM r JOIN attribution USING (source, external_id)
+      ORDER BY r.source, r.external_id
+      ON CONFLICT (company_id, source, external_id) DO UPDATE SET
+        session_id = EXCLUDED.session_id, visitor_id = EXCLUDED.visitor_id, matched_by = EXCLUDED.matched_by, started_at_us = EXCLUDED.started_at_us,
+        channel = EXCLUDED.channel, touch_source = EXCLUDED.touch_source, touch_medium = EXCLUDED.touch_medium, campaign = EXCLUDED.campaign,
+        role = EXCLUDED.role, reason = EXCLUDED.reason, credit_first_touch_minor = EXCLUDED.credit_first_touch_minor,
+        credit_last_touch_minor = EXCLUDED.credit_last_touch_minor, credit_linear_minor = EXCLUDED.credit_linear_minor,
+        credit_position_based_minor = EXCLUDED.credit_position_based_minor, credit_time_decay_minor = EXCLUDED.credit_time_decay_minor
+    )
+    SELECT count(*)::int AS orders, coalesce(sum(touch_count), 0)::int AS touches FROM attribution`);
+  return { ordersWritten: written.orders, touchesWritten: written.touches };
 }
 
 // section: the two entry points ------------------------------------------------------------------------------------

@@ -131,18 +131,21 @@ export function attributeOrder(order: OrderFacts, sessions: readonly CandidateSe
   // section: credits per model (each sums to the revenue; last_touch sums to 0 when there is no last touch)
   const n = path.length;
   const revenue = order.revenueMinor;
-  const one = (index: number | null) => {
-    const weights = new Array<number>(n).fill(0);
-    if (index !== null) weights[index] = 1;
-    return weights;
+  // first / last touch credit the whole revenue to one touch: what distribute(revenue, one-hot weights)
+  // returns, built directly (two of the five splits, on every order of a backfill)
+  const allOn = (index: number | null) => {
+    const credits = new Array<number>(n).fill(0);
+    if (index !== null) credits[index] = revenue;
+    return credits;
   };
   const ages = new Array<number>(n);
   for (let i = 0; i < n; i++) ages[i] = order.purchasedAt - (path[i]?.startedAt ?? 0);
-  const firstCredits = distribute(revenue, one(0));
-  const lastCredits = distribute(revenue, one(lastIndex));
   const linearCredits = distribute(revenue, new Array<number>(n).fill(1));
   const positionCredits = distribute(revenue, positionWeights(n));
   const decayCredits = distribute(revenue, timeDecayWeights(ages));
+  // after the splits above, which reject a revenue that is not a non-negative safe integer
+  const firstCredits = allOn(0);
+  const lastCredits = allOn(lastIndex);
 
   // section: the path, each touch with its role and reason
   const touches: Touch[] = path.map((s, i) => {

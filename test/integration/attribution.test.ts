@@ -277,3 +277,31 @@ test('the pending sweep attributes only orders never attributed or changed since
   expect(rows).toEqual([{ external_id: 'a04', revenue_minor: 20000 }, { external_id: 'pending-1', revenue_minor: 100 }]);
   expect(await backfill(companyId, null, null, { pendingOnly: true })).toMatchObject({ ordersRead: 0, ordersWritten: 0 });
 });
+
+// The path is written as Postgres array literals (activities/attribution/attribute-orders.ts): values with
+// quotes, backslashes, braces, commas, control characters, the word NULL, empty strings and non-ASCII must
+// come back from the attribution_touches view exactly, and started_at to the microsecond.
+test('awkward session values and microsecond start times come back from attribution_touches exactly', async () => {
+  const companyId = companies.main;
+  const visitor = 'awk "v" \\ {1}';
+  const awkward = ['say "hi"', 'back\\slash', '{braces},[brackets]', 'tab\there\nnewline', 'NULL', ' padded ', 'Grüße ✓', '\u0001ctl'];
+  await insertOrder(companyId, 'woocommerce', 'awkward-1', { createdAt: PURCHASE, totalMinor: 1000, visitorId: visitor });
+  for (const [k, value] of awkward.entries()) {
+    // k + 1 days before the purchase, plus a few microseconds
+    await db.ownerPool.query(sql.unsafe`
+      INSERT INTO sessions (company_id, session_id, visitor_id, started_at, last_seen_at, channel, channel_rule, utm_source, utm_medium, utm_campaign)
+      SELECT ${companyId}, ${`awk-${k} ${value}`}, ${visitor}, t, t, ${value}, 'fixture', ${value}, 'email', ${k % 2 === 0 ? value : null}
+      FROM (SELECT ${PURCHASE}::timestamptz - ${k + 1} * interval '1 day' + ${123_457 + k} * interval '1 microsecond' AS t) AS s`);
+  }
+  await (await startAttributeOrderWorkflow(env.client, { companyId, source: 'woocommerce', externalId: 'awkward-1' }, taskQueue)).result();
+  const row = z.object({ session_id: z.string(), visitor_id: z.string().nullable(), channel: z.string(), touch_source: z.string(), campaign: z.string().nullable(), started_exact: z.boolean() });
+  const stored = await db.ownerPool.any(sql.type(row)`
+    SELECT t.session_id, t.visitor_id, t.channel, t.touch_source, t.campaign, t.started_at = s.started_at AS started_exact
+    FROM attribution_touches t JOIN sessions s USING (company_id, session_id)
+    WHERE t.company_id = ${companyId} AND t.external_id = 'awkward-1' ORDER BY t.position`);
+  // path order: earliest first, i.e. the last of the list first
+  const expected = [...awkward.entries()].reverse().map(([k, value]) => ({
+    session_id: `awk-${k} ${value}`, visitor_id: visitor, channel: value, touch_source: value.trim().toLowerCase(), campaign: k % 2 === 0 ? value : null, started_exact: true,
+  }));
+  expect(stored).toEqual(expected);
+});

@@ -62,9 +62,10 @@ async function buildPerson(tag: string) {
         touch_count, first_touch_session_id, first_touch_reason, last_touch_session_id, last_touch_reason, path_digest)
       VALUES (${company.companyId}, 'woocommerce', ${id}, 'attribution-v1', 'last_non_direct', now(), 'EUR', 4200, now(), 1, ${s}, 'earliest_in_30d', ${s}, 'latest_in_72h', 'x')`);
     await db.ownerPool.query(sql.unsafe`
-      INSERT INTO attribution_touches (company_id, source, external_id, position, session_id, visitor_id, matched_by, started_at, channel, touch_source, touch_medium,
-        role, reason, credit_first_touch_minor, credit_last_touch_minor, credit_linear_minor, credit_position_based_minor, credit_time_decay_minor)
-      VALUES (${company.companyId}, 'woocommerce', ${id}, 1, ${s}, ${v}, 'order_visitor', now(), 'Email', 'newsletter', 'email', 'first_last', 'x', 4200, 4200, 4200, 4200, 4200)`);
+      INSERT INTO attribution_paths (company_id, source, external_id, session_id, visitor_id, matched_by, started_at_us, channel, touch_source, touch_medium,
+        campaign, role, reason, credit_first_touch_minor, credit_last_touch_minor, credit_linear_minor, credit_position_based_minor, credit_time_decay_minor)
+      VALUES (${company.companyId}, 'woocommerce', ${id}, ARRAY[${s}], ARRAY[${v}]::text[], '{order_visitor}', ARRAY[(extract(epoch FROM now()) * 1000000)::bigint],
+        '{Email}', '{newsletter}', '{email}', '{NULL}', '{first_last}', '{x}', '{4200}', '{4200}', '{4200}', '{4200}', '{4200}')`);
   }
   return { company, email, emailHash, visitor, visitor2, user };
 }

@@ -102,16 +102,18 @@ const FIXTURES: Record<string, (tx: DatabaseTransactionConnection, companyId: st
     return tx.query(sql.unsafe`INSERT INTO audience_syncs (company_id, destination, audience, status, batch_size, finished_at)
                                VALUES (${c}, 'google_ads', 'purchasers', 'no_changes', 10000, now())`);
   },
-  // its own order first (tables are visited alphabetically: attribution_touches comes before orders)
-  attribution_touches: async (tx, c) => {
+  // its own order and attribution first (tables are visited alphabetically: attribution_paths comes before
+  // both); the attribution_touches view over it is checked in its own test below
+  attribution_paths: async (tx, c) => {
     const orderId = randomUUID();
     await insertOrder(tx, c, orderId);
     await insertOrderAttribution(tx, c, orderId);
-    return tx.query(sql.unsafe`INSERT INTO attribution_touches (company_id, source, external_id, position, session_id, matched_by, started_at, channel,
-                                 touch_source, touch_medium, role, reason, credit_first_touch_minor, credit_last_touch_minor, credit_linear_minor,
+    return tx.query(sql.unsafe`INSERT INTO attribution_paths (company_id, source, external_id, session_id, visitor_id, matched_by, started_at_us, channel,
+                                 touch_source, touch_medium, campaign, role, reason, credit_first_touch_minor, credit_last_touch_minor, credit_linear_minor,
                                  credit_position_based_minor, credit_time_decay_minor)
-                               VALUES (${c}, 'woocommerce', ${orderId}, 1, 's-1', 'order_visitor', now(), 'Direct', '(direct)', '(none)', 'first_last',
-                                 'earliest_in_30d+latest_in_72h', 100, 100, 100, 100, 100)`);
+                               VALUES (${c}, 'woocommerce', ${orderId}, '{s-1}', '{NULL}', '{order_visitor}', ARRAY[(extract(epoch FROM now()) * 1000000)::bigint],
+                                 '{Direct}', '{(direct)}', '{(none)}', '{NULL}', '{first_last}', '{earliest_in_30d+latest_in_72h}', '{100}', '{100}', '{100}',
+                                 '{100}', '{100}')`);
   },
   order_attribution: async (tx, c) => {
     const orderId = randomUUID();
@@ -271,6 +273,27 @@ test('company A sees its own rows and none of company B, in every tenant table',
     expect({ table, foreign: seen[table]?.foreign }).toEqual({ table, foreign: 0 });
     expect({ table, ownRows: (seen[table]?.own ?? 0) > 0 }).toEqual({ table, ownRows: true });
   }
+});
+
+// Views read their tables with the caller's rights only when they are security_invoker (otherwise with
+// their owner's, who bypasses RLS); attribution_touches (migration 0017) is such a view over attribution_paths.
+test('every view is security_invoker and security_barrier, so the RLS of its tables applies to the caller', async () => {
+  const views = await db.ownerPool.any(sql.type(z.object({ view: z.string(), options: z.array(z.string()).nullable() }))`
+    SELECT c.relname AS view, c.reloptions AS options FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public' AND c.relkind = 'v' ORDER BY c.relname`);
+  expect(views.map((v) => v.view)).toEqual(expect.arrayContaining(['attribution_touches', 'fct_order_attribution']));
+  const offenders = views.filter((v) => !(v.options ?? []).includes('security_invoker=true') || !(v.options ?? []).includes('security_barrier=true'));
+  expect(offenders).toEqual([]);
+});
+
+test('company A sees its own touches and none of company B through the attribution_touches view', async () => {
+  const seen = await withTenant(db.appPool, companyA, (tx) =>
+    tx.one(sql.type(countRow)`
+      SELECT count(*) FILTER (WHERE company_id = ${companyA}) AS own, count(*) FILTER (WHERE company_id <> ${companyA}) AS foreign FROM attribution_touches`),
+  );
+  expect(seen).toEqual({ own: 1, foreign: 0 });
+  const outside = await db.appPool.oneFirst(sql.type(z.object({ n: z.coerce.number() }))`SELECT count(*) AS n FROM attribution_touches`);
+  expect(outside).toBe(0);
 });
 
 test('outside withTenant the application role sees no tenant rows at all', async () => {
