@@ -3,7 +3,7 @@
 //   1. ingest through the COPY bulk path (stage + ingest_event_batch) vs a plain COPY of the same rows
 //      into an unindexed table (bench/scale/ingest.ts);
 //   2. attribution backfill through Temporal vs one read of each order's candidate sessions (attribution.ts);
-//   3. every rollup kind of the 90 days vs a sequential scan of the same rows (rollups.ts);
+//   3. the rollup backfill of the 90 days (every rollup kind) vs a sequential scan of the same rows (rollups.ts);
 //   4. every dashboard question vs the same scan, target ≤ 200 ms (dashboards.ts);
 //   5. event-to-dashboard freshness through the real collector and a rollup of today (freshness.ts);
 //   6. Postgres disk bytes per raw event (table + indexes + TOAST) vs the event's raw JSON size, and vs
@@ -17,7 +17,7 @@
 // Without --full/--sessions: sections 4 and 6 only, on an existing company (--company <id>, default the
 // demo company `npm run demo` left in the lux database).
 // Raw figures: bench/results/scale-<time>.raw.json and scale-latest.raw.json (gitignored).
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -125,6 +125,13 @@ async function secrets(): Promise<{ appDbPassword?: string; ipHashSecret?: strin
   return existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as { appDbPassword?: string; ipHashSecret?: string }) : {};
 }
 
+/** What is measured so far, written after each section: a long run stopped half-way still leaves its figures. */
+function checkpoint(results: Partial<ScaleResults>): void {
+  const file = path.join(ROOT, 'bench', 'results', 'scale-partial.raw.json');
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+}
+
 /** Sections 1–7 on a generated history in a scratch database. */
 async function runGenerated(sessions: number, results: Partial<ScaleResults>): Promise<void> {
   const days = Number(args.days);
@@ -144,6 +151,7 @@ async function runGenerated(sessions: number, results: Partial<ScaleResults>): P
     const ingest = await loadHistoryByCopy({ ownerUrl: db.ownerUrl, ownerPool: db.ownerPool, companyId: company.companyId, ipHashSecret, generator, log });
     results.ingest = ingest;
     results.loadAverage.afterIngest = loadAverage();
+    checkpoint(results);
     log(`   ${ingest.events.toLocaleString('en')} events: bulk path ${ingest.bulkPathSeconds.toFixed(1)} s vs plain COPY ${ingest.baselineCopySeconds.toFixed(1)} s; wall ${ingest.wallSeconds.toFixed(1)} s`);
 
     log('6. disk (after VACUUM ANALYZE)…');
@@ -161,19 +169,20 @@ async function runGenerated(sessions: number, results: Partial<ScaleResults>): P
     const from = new Date(Date.parse(`${lastDay}T00:00:00Z`) - days * 86_400_000).toISOString();
     results.attribution = await attributeHistory(temporal, app, company.companyId, { from, to });
     results.loadAverage.afterAttribution = loadAverage();
+    checkpoint(results);
     log(`   ${results.attribution.orders.toLocaleString('en')} orders: ${results.attribution.ordersPerSecond.toLocaleString('en')} orders/s vs read ${results.attribution.baseline.ordersPerSecond.toLocaleString('en')} orders/s`);
 
-    log('3. rollups of every day (core, messages, creatives) beside a scan…');
+    log('3. rollups of every day (rollupBackfill: core, messages, creatives) beside a scan…');
     const first = results.size.first ?? lastDay;
-    const rollupDays: string[] = [];
-    for (let t = Date.parse(`${first}T00:00:00Z`); t <= Date.parse(`${lastDay}T00:00:00Z`); t += 86_400_000) rollupDays.push(new Date(t).toISOString().slice(0, 10));
-    results.rollups = await rollupHistory(db.ownerPool, app, company.companyId, TIME_ZONE, rollupDays, log);
+    results.rollups = await rollupHistory(temporal, db.ownerPool, company.companyId, TIME_ZONE, first, lastDay);
+    checkpoint(results);
     results.scanSeconds = results.rollups.scan.fastestSeconds;
-    log(`   ${results.rollups.seconds.total.toFixed(1)} s vs scan ${results.scanSeconds.toFixed(2)} s = ${results.rollups.ratio}×`);
+    log(`   ${results.rollups.seconds.toFixed(1)} s vs scan ${results.scanSeconds.toFixed(2)} s = ${results.rollups.ratio}×`);
 
     log('4. dashboard questions…');
     results.dashboards = await timeDashboards(app, company.companyId, { date_from: first, date_to: lastDay }, Number(args.repeats));
     results.loadAverage.afterDashboards = loadAverage();
+    checkpoint(results);
 
     log('5. freshness: POST /e → rollup of today → question…');
     results.freshness = await measureFreshness({ temporal, appPool: app, ownerUrl: db.ownerUrl, appUrl: db.appUrl, ipHashSecret, companyId: company.companyId, siteKey: company.siteKey, timeZone: TIME_ZONE });
