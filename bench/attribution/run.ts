@@ -87,6 +87,32 @@ async function generate(ownerPool: Awaited<ReturnType<typeof createDatabasePool>
   return { sessions, orders: ORDERS, links, seconds: (performance.now() - t0) / 1000 };
 }
 
+/**
+ * Baselines measured in the same run as the backfill, so the figure can be read on a loaded machine: a
+ * sequential read of the inputs (the company's sessions, orders and identity links, every column the
+ * backfill reads) and a plain copy of the rows the backfill stored (INSERT … SELECT into tables LIKE
+ * order_attribution and attribution_paths, with their primary keys and checks), no computation at all.
+ */
+async function measureBaseline(ownerPool: Awaited<ReturnType<typeof createDatabasePool>>, companyId: string): Promise<{ scanSeconds: number; copySeconds: number; copiedRows: number }> {
+  const seconds = (t0: number) => Number(((performance.now() - t0) / 1000).toFixed(2));
+  const t0 = performance.now();
+  await ownerPool.query(sql.unsafe`
+    SELECT (SELECT count(*) FROM sessions WHERE company_id = ${companyId} AND (session_id, visitor_id, started_at, channel, utm_source, utm_medium, utm_campaign, referrer_host) IS NOT NULL),
+           (SELECT count(*) FROM orders WHERE company_id = ${companyId} AND (source, external_id, created_at, updated_at, total_minor, currency, visitor_id, user_id, email_hash) IS NOT NULL),
+           (SELECT count(*) FROM identity_links WHERE company_id = ${companyId} AND (visitor_id, user_id, email_hash) IS NOT NULL)`);
+  const scanSeconds = seconds(t0);
+  await ownerPool.query(sql.unsafe`CREATE TABLE bench_copy_attribution (LIKE order_attribution INCLUDING ALL)`);
+  await ownerPool.query(sql.unsafe`CREATE TABLE bench_copy_paths (LIKE attribution_paths INCLUDING ALL)`);
+  try {
+    const t1 = performance.now();
+    const a = await ownerPool.query(sql.unsafe`INSERT INTO bench_copy_attribution SELECT * FROM order_attribution WHERE company_id = ${companyId}`);
+    const p = await ownerPool.query(sql.unsafe`INSERT INTO bench_copy_paths SELECT * FROM attribution_paths WHERE company_id = ${companyId}`);
+    return { scanSeconds, copySeconds: seconds(t1), copiedRows: a.rowCount + p.rowCount };
+  } finally {
+    await ownerPool.query(sql.unsafe`DROP TABLE bench_copy_attribution, bench_copy_paths`);
+  }
+}
+
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const postgres = await resolvePostgres({ embeddedDataDir: path.join(ROOT, '.lux', 'bench-postgres'), log });
@@ -135,6 +161,8 @@ async function main(): Promise<void> {
       SELECT (SELECT count(*) FROM order_attribution) AS orders, (SELECT count(*) FROM attribution_touches) AS touches,
              (SELECT count(*) FROM order_attribution WHERE first_touch_session_id IS NOT NULL) AS attributed`);
     log(`backfill: ${backfill.ordersRead} orders in ${backfillSeconds.toFixed(2)} s = ${(backfill.ordersRead / backfillSeconds).toFixed(0)} orders/s`);
+    const baseline = await measureBaseline(db.ownerPool, companyId);
+    log(`baseline: scan of the inputs ${baseline.scanSeconds} s, plain copy of the stored rows ${baseline.copySeconds} s`);
 
     // a second run over the same data: reads and computes everything, writes nothing
     const t1 = performance.now();
@@ -173,6 +201,9 @@ async function main(): Promise<void> {
       machine: { nproc: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version, postgres: await postgresVersion(db), loadAverageAtStart },
       data: { ...generated, touchesStored: stored.touches, ordersStored: stored.orders, ordersWithFirstTouch: stored.attributed },
       backfill: { batchSize: BATCH_SIZE, lanes: LANES, poolSize: Number(args['pool-size']), seconds: Number(backfillSeconds.toFixed(2)), ordersPerSecond: Math.round(backfill.ordersRead / backfillSeconds), result: backfill },
+      // the same machine, same moment: what Postgres alone needs to read the inputs once, and to write the
+      // backfill's result rows (order_attribution + attribution_paths) as plain INSERT … SELECT copies
+      baseline: { ...baseline, backfillOverScan: Number((backfillSeconds / baseline.scanSeconds).toFixed(2)), backfillOverCopy: Number((backfillSeconds / baseline.copySeconds).toFixed(2)) },
       rerun: { seconds: Number(rerunSeconds.toFixed(2)), ordersPerSecond: Math.round(rerun.ordersRead / rerunSeconds), ordersWritten: rerun.ordersWritten },
       latency: { samples: latencies.length, stored: check, p50Ms: Number(percentile(latencies, 50).toFixed(1)), p99Ms: Number(percentile(latencies, 99).toFixed(1)), maxMs: Number((latencies.at(-1) ?? NaN).toFixed(1)) },
       target: { backfillOrdersPerSecond: 10_000, met: backfill.ordersRead / backfillSeconds >= 10_000 },
