@@ -199,11 +199,12 @@ async function killMidTransaction<W extends Workflow>(options: {
   const handle = await options.start();
   await options.progressed(handle);
   const lock = await holdLock(options.lock);
-  // every activity the child has started is waiting for the lock (one backend each), none between two
-  // (the lock's transaction would be ended by the pool's 60 s idle-in-transaction timeout; this takes a second)
+  // one activity per lane started by the child, each waiting for the lock (one backend each): not a lane
+  // between two activities (the lock's transaction would be ended by the pool's 60 s idle-in-transaction
+  // timeout; this takes a second)
   const { killed } = await waitFor(
     async () => ({ killed: await activitiesStartedBy(handle, pid), blocked: await blockedBy(lock.pid) }),
-    (seen) => seen.killed.length > 0 && seen.blocked === seen.killed.length,
+    (seen) => seen.killed.length === LANES && seen.blocked === LANES,
     "the child's activities waiting for the lock",
     30_000,
   );
@@ -217,7 +218,7 @@ async function killMidTransaction<W extends Workflow>(options: {
 
 /** Every activity the killed worker held was finished by a later attempt, retried because its heartbeats stopped. */
 async function expectRetriedAfterHeartbeatTimeout(handle: WorkflowHandle, killed: string[]): Promise<void> {
-  expect(killed.length).toBeGreaterThan(0);
+  expect(killed).toHaveLength(LANES);
   const { byId, failed } = await completions(handle);
   for (const id of killed) expect({ id, ...byId.get(id) }).toEqual({ id, attempt: 2, previousTimeout: 'HEARTBEAT' });
   expect(failed).toBe(0);
