@@ -35,8 +35,9 @@ import { z } from 'zod';
 import { rollupCompanyDaySql, rollupCompanyDaysSql } from '../../activities/rollups';
 import { addDays } from '../../lib/ads/days';
 import { createDatabasePool, type DatabasePool } from '../../lib/db/pool';
-import { resolvePostgres } from '../../scripts/lib/postgres';
-import { createBenchCompany, createBenchDatabase, postgresVersion } from '../collector/bench-database';
+import { deriveAppDatabaseUrl } from '../../lib/config';
+import { databaseUrl, resolvePostgres } from '../../scripts/lib/postgres';
+import { createBenchCompany, createBenchDatabase, postgresVersion, type BenchDatabase } from '../collector/bench-database';
 
 const { values: args } = parseArgs({
   options: {
@@ -54,6 +55,8 @@ const { values: args } = parseArgs({
     'ingest-blocks': { type: 'string', default: '6' },
     // keep the scratch database afterwards (to EXPLAIN a slow statement); drop it by hand
     keep: { type: 'boolean', default: false },
+    // measure a database a --keep run left (generated with the same options), without generating again
+    'reuse-database': { type: 'string' },
   },
 });
 const DAY_EVENTS = Number(args['day-events']);
@@ -321,29 +324,35 @@ async function measureIngest(ownerPool: DatabasePool, appPool: DatabasePool, com
 
 async function main(): Promise<void> {
   const postgres = await resolvePostgres({ embeddedDataDir: path.join(ROOT, '.lux', 'bench-postgres'), log });
-  log(`creating and migrating lux_bench_${process.pid}…`);
-  const db = await createBenchDatabase(postgres.adminUrl);
+  const reuse = args['reuse-database'];
+  log(reuse ? `measuring the kept database ${reuse} again…` : `creating and migrating lux_bench_${process.pid}…`);
+  const db = reuse ? await keptDatabase(postgres.adminUrl, reuse) : await createBenchDatabase(postgres.adminUrl);
   const ownerPool = await createDatabasePool(db.ownerUrl, { maximumPoolSize: 2, statementTimeoutMs: 3_600_000 });
   const appPool = await createDatabasePool(db.appUrl, { maximumPoolSize: 2, statementTimeoutMs: 3_600_000 });
   try {
-    const { companyId } = await createBenchCompany(db, 'rollups');
-    await ownerPool.query(sql.unsafe`INSERT INTO fx_rates (day, base_currency, quote_currency, rate, source)
-      SELECT d::date, 'EUR', 'USD', 1.1, 'bench' FROM generate_series(date '2025-09-01', date '2026-01-31', interval '1 day') d`);
+    const companyId = reuse
+      ? await ownerPool.oneFirst(sql.type(z.object({ company_id: z.string() }))`SELECT company_id FROM companies WHERE name = 'bench rollups' ORDER BY created_at LIMIT 1`)
+      : (await createBenchCompany(db, 'rollups')).companyId;
+    if (!reuse) {
+      await ownerPool.query(sql.unsafe`INSERT INTO fx_rates (day, base_currency, quote_currency, rate, source)
+        SELECT d::date, 'EUR', 'USD', 1.1, 'bench' FROM generate_series(date '2025-09-01', date '2026-01-31', interval '1 day') d`);
+    }
 
     log(`generating one company-day (${LAST_DAY}) of ${DAY_EVENTS.toLocaleString('en')} events…`);
-    const gen1 = await timed(() => generateDay(ownerPool, companyId, LAST_DAY, DAY_EVENTS, 0, 'd0-'));
+    const gen1 = reuse ? { ms: NaN } : await timed(() => generateDay(ownerPool, companyId, LAST_DAY, DAY_EVENTS, 0, 'd0-'));
     log(`  ${(gen1.ms / 1000).toFixed(1)} s`);
     const oneDay = await measure('one company-day', ownerPool, appPool, companyId, [LAST_DAY], DAY_EVENTS, { kind: 'per-day' });
 
     log(`ingest overhead: ${INGEST_BLOCKS} blocks per side of ${INGEST_BATCHES} ingest_event_batch calls of ${INGEST_BATCH} events…`);
-    const ingestCompany = (await createBenchCompany(db, 'rollups-ingest')).companyId;
+    // a company of its own (event ids start at 0 for every run)
+    const ingestCompany = (await createBenchCompany(db, `rollups-ingest ${new Date().toISOString()}`)).companyId;
     const ingest = await measureIngest(ownerPool, appPool, ingestCompany, LAST_DAY);
     log(`  per call: ${ingest.medianBatchMsWith} ms with the counts vs ${ingest.medianBatchMsWithout} ms without = ${ingest.ratio}× (backend CPU ${ingest.cpuUsPerEventWith} vs ${ingest.cpuUsPerEventWithout} µs/event = ${ingest.cpuRatio}×)`);
 
     const historyDays = Array.from({ length: HISTORY_DAYS - 1 }, (_, i) => addDays(LAST_DAY, i - (HISTORY_DAYS - 1)));
     const perDay = Math.floor((HISTORY_EVENTS - DAY_EVENTS) / historyDays.length);
     log(`generating the history: ${historyDays.length} more days of ${perDay.toLocaleString('en')} events (${HISTORY_EVENTS.toLocaleString('en')} in all)…`);
-    const gen2 = await timed(async () => {
+    const gen2 = reuse ? { ms: NaN } : await timed(async () => {
       for (const [i, day] of historyDays.entries()) {
         await generateDay(ownerPool, companyId, day, perDay, DAY_EVENTS + i * perDay, `h${i}-`);
         if (i % 10 === 9) log(`  ${i + 1}/${historyDays.length} days`);
@@ -373,9 +382,18 @@ async function main(): Promise<void> {
   } finally {
     await appPool.end().catch(() => undefined);
     await ownerPool.end().catch(() => undefined);
-    if (args.keep) log(`kept database ${db.name}`);
+    if (reuse) await db.drop(); // (only its pool: a kept database stays)
+    if (args.keep || reuse) log(`kept database ${db.name}`);
     else await db.drop().catch(() => undefined);
   }
+}
+
+/** A database an earlier `--keep` run generated (migrated and filled); never dropped by this run. */
+async function keptDatabase(adminUrl: string, name: string): Promise<BenchDatabase> {
+  if (!/^lux_bench_\d+$/.test(name)) throw new Error(`--reuse-database expects a lux_bench_<pid> database, got ${name}`);
+  const ownerUrl = databaseUrl(adminUrl, name);
+  const ownerPool = await createDatabasePool(ownerUrl, { maximumPoolSize: 2 });
+  return { name, ownerUrl, appUrl: deriveAppDatabaseUrl(ownerUrl), ownerPool, drop: async () => ownerPool.end() };
 }
 
 main().catch((error: unknown) => {

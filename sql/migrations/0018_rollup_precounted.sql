@@ -345,7 +345,15 @@ BEGIN
       coalesce(a.last_touch_medium, '(none)') AS last_touch_medium,
       coalesce(a.last_touch_campaign, '(not set)') AS last_touch_campaign
     FROM fct_orders o
-    LEFT JOIN order_attribution a ON a.company_id = o.company_id AND a.source = o.source AND a.external_id = o.external_id
+    -- one primary-key lookup per order (LIMIT 1 keeps the lateral from being flattened into a hash join
+    -- over every attribution row of the company, which grows with the history: measured at 180k rows a day)
+    LEFT JOIN LATERAL (
+      SELECT a.first_touch_at, a.first_touch_channel, a.first_touch_source, a.first_touch_medium, a.first_touch_campaign,
+        a.last_touch_channel, a.last_touch_source, a.last_touch_medium, a.last_touch_campaign
+      FROM order_attribution a
+      WHERE a.company_id = o.company_id AND a.source = o.source AND a.external_id = o.external_id
+      LIMIT 1
+    ) a ON true
     WHERE o.company_id = p_company_id AND o.status IN ('paid', 'fulfilled', 'partially_refunded', 'refunded')
       AND o.created_at >= v_start AND o.created_at < v_end
   ),
@@ -365,7 +373,12 @@ BEGIN
       o.first_touch_channel AS ft_channel, o.first_touch_source AS ft_source, o.first_touch_medium AS ft_medium, o.first_touch_campaign AS ft_campaign,
       o.last_touch_channel AS lt_channel, o.last_touch_source AS lt_source, o.last_touch_medium AS lt_medium, o.last_touch_campaign AS lt_campaign
     FROM day_orders o
-    LEFT JOIN customer_first_orders f ON f.company_id = p_company_id AND f.customer_key = o.customer_key
+    -- a primary-key lookup per order, likewise (not a hash join over every customer)
+    LEFT JOIN LATERAL (
+      SELECT f.customer_key, f.first_created_at, f.first_source, f.first_external_id, f.second_created_at, f.second_source, f.second_external_id
+      FROM customer_first_orders f WHERE f.company_id = p_company_id AND f.customer_key = o.customer_key
+      LIMIT 1
+    ) f ON true
     LEFT JOIN rates r ON r.day = o.day AND r.currency = o.currency
   ),
   -- ad campaign ids → names for each day: the name of the latest ad_spend day among the 90 before it (the
