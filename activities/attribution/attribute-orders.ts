@@ -200,9 +200,8 @@ type ComputedOrder = {
 
 /** attribution_paths' array columns, in the order pathLiterals returns them (element i of each = touch i + 1). */
 const PATH_COLUMNS = [
-  ['session_id', 'text'], ['visitor_id', 'text'], ['matched_by', 'text'], ['started_at_us', 'int8'], ['channel', 'text'], ['touch_source', 'text'],
-  ['touch_medium', 'text'], ['campaign', 'text'], ['role', 'text'], ['reason', 'text'], ['credit_first_touch_minor', 'int8'],
-  ['credit_last_touch_minor', 'int8'], ['credit_linear_minor', 'int8'], ['credit_position_based_minor', 'int8'], ['credit_time_decay_minor', 'int8'],
+  'session_id', 'visitor_id', 'matched_by', 'started_at_us', 'channel', 'touch_source', 'touch_medium', 'campaign', 'role', 'reason',
+  'credit_first_touch_minor', 'credit_last_touch_minor', 'credit_linear_minor', 'credit_position_based_minor', 'credit_time_decay_minor',
 ] as const;
 
 /**
@@ -341,7 +340,7 @@ function writeDocument(batch: Batch, changed: readonly ComputedOrder[]): string 
       last_session_id: last?.sessionId ?? null, last_at_us: c.lastAtUs, last_channel: last?.channel ?? null, last_source: last?.source ?? null,
       last_medium: last?.medium ?? null, last_campaign: last?.campaign ?? null, last_reason: r.lastTouchReason, path_digest: c.digest,
     };
-    PATH_COLUMNS.forEach(([name], j) => (row[name] = c.path[j]));
+    PATH_COLUMNS.forEach((name, j) => (row[name] = c.path[j]));
     rows[k] = row;
   }
   return JSON.stringify(rows);

@@ -47,44 +47,49 @@ const TASK_QUEUE = 'bench-attribution';
 
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 
-async function generate(ownerPool: Awaited<ReturnType<typeof createDatabasePool>>, companyId: string): Promise<{ sessions: number; orders: number; links: number; seconds: number }> {
-  const t0 = performance.now();
-  const sessions = ORDERS * SESSIONS_PER_ORDER;
-  // Customers 1..ORDERS, one order each over 30 days. Each has a desktop visitor (d<k>); every 4th also a
-  // phone (p<k>) linked by user id, every 8th an email-linked visitor (e<k>). Sessions are spread over
-  // the 40 days before each customer's order (so some fall outside the 30-day window), over ~9 channels.
-  await ownerPool.query(sql.unsafe`
-    INSERT INTO identity_links (company_id, visitor_id, user_id, email_hash, first_seen_at, last_seen_at)
-    SELECT ${companyId}::uuid, 'p' || k, 'u' || k, '', now(), now() FROM generate_series(4, ${ORDERS}, 4) AS k
-    UNION ALL
-    SELECT ${companyId}::uuid, 'e' || k, '', md5(k::text) || md5(k::text), now(), now() FROM generate_series(8, ${ORDERS}, 8) AS k`);
-  await ownerPool.query(sql.unsafe`
-    INSERT INTO sessions (company_id, session_id, visitor_id, started_at, last_seen_at, channel, channel_rule, utm_source, utm_medium, utm_campaign, referrer_host)
-    SELECT ${companyId}::uuid, 's' || i, v.visitor, t.started, t.started + interval '5 minutes', c.channel, 'bench', c.src, c.med, c.camp, c.host
-    FROM generate_series(1, ${sessions}) AS i
-    CROSS JOIN LATERAL (SELECT 1 + (i % ${ORDERS}) AS k, (i / ${ORDERS}) AS n) AS g
-    CROSS JOIN LATERAL (SELECT CASE WHEN g.k % 4 = 0 AND g.n % 3 = 1 THEN 'p' || g.k WHEN g.k % 8 = 0 AND g.n % 5 = 2 THEN 'e' || g.k ELSE 'd' || g.k END AS visitor) AS v
-    CROSS JOIN LATERAL (SELECT timestamptz '2026-01-01T00:00:00Z' + (g.k::bigint * 30 * 86400 / ${ORDERS}) * interval '1 second'
-                          - ((hashint4(i) & 1023) * 3375) * interval '1 second' AS started) AS t -- up to 40 days before the order
-    CROSS JOIN LATERAL (SELECT (ARRAY['Direct','Paid Search','Organic Search','Email','Paid Social','Referral','Direct','Organic Social','Display'])[1 + (hashint4(i + 7) & 7)] AS channel) AS ch
-    CROSS JOIN LATERAL (SELECT ch.channel,
-      CASE ch.channel WHEN 'Paid Search' THEN 'google' WHEN 'Email' THEN 'newsletter' WHEN 'Paid Social' THEN 'facebook' WHEN 'Display' THEN 'dv360' END AS src,
-      CASE ch.channel WHEN 'Paid Search' THEN 'cpc' WHEN 'Email' THEN 'email' WHEN 'Paid Social' THEN 'paid_social' WHEN 'Display' THEN 'display' END AS med,
-      CASE WHEN ch.channel IN ('Paid Search', 'Email', 'Paid Social', 'Display') THEN 'c' || (i % 50) END AS camp,
-      CASE ch.channel WHEN 'Organic Search' THEN 'www.google.com' WHEN 'Referral' THEN 'blog.example.org' WHEN 'Organic Social' THEN 'instagram.com' END AS host) AS c`);
-  await ownerPool.query(sql.unsafe`
-    INSERT INTO orders (company_id, source, external_id, order_key, number_key, status, source_status, currency, total_minor, created_at,
-      visitor_id, user_id, email_hash)
-    SELECT ${companyId}::uuid, 'woocommerce', k::text, k::text, k::text, 'paid', 'processing', 'EUR', 1000 + (hashint4(k) & 65535),
-      timestamptz '2026-01-01T00:00:00Z' + (k::bigint * 30 * 86400 / ${ORDERS}) * interval '1 second',
-      'd' || k, CASE WHEN k % 4 = 0 THEN 'u' || k END, CASE WHEN k % 8 = 0 THEN md5(k::text) || md5(k::text) END
-    FROM generate_series(1, ${ORDERS}) AS k`);
-  await ownerPool.query(sql.unsafe`VACUUM ANALYZE sessions`);
-  await ownerPool.query(sql.unsafe`VACUUM ANALYZE orders`);
-  await ownerPool.query(sql.unsafe`VACUUM ANALYZE identity_links`);
-  await ownerPool.query(sql.unsafe`CHECKPOINT`);
-  const links = Math.floor(ORDERS / 4) + Math.floor(ORDERS / 8);
-  return { sessions, orders: ORDERS, links, seconds: (performance.now() - t0) / 1000 };
+async function generate(pool: Awaited<ReturnType<typeof createDatabasePool>>, companyId: string): Promise<{ sessions: number; orders: number; links: number; seconds: number }> {
+  // one connection without the pool's statement timeout: on a busy machine generating 1M sessions took > 60 s
+  return pool.connect(async (ownerPool) => {
+    await ownerPool.query(sql.unsafe`SET statement_timeout = 0`);
+    const t0 = performance.now();
+    const sessions = ORDERS * SESSIONS_PER_ORDER;
+    // Customers 1..ORDERS, one order each over 30 days. Each has a desktop visitor (d<k>); every 4th also a
+    // phone (p<k>) linked by user id, every 8th an email-linked visitor (e<k>). Sessions are spread over
+    // the 40 days before each customer's order (so some fall outside the 30-day window), over ~9 channels.
+    await ownerPool.query(sql.unsafe`
+      INSERT INTO identity_links (company_id, visitor_id, user_id, email_hash, first_seen_at, last_seen_at)
+      SELECT ${companyId}::uuid, 'p' || k, 'u' || k, '', now(), now() FROM generate_series(4, ${ORDERS}, 4) AS k
+      UNION ALL
+      SELECT ${companyId}::uuid, 'e' || k, '', md5(k::text) || md5(k::text), now(), now() FROM generate_series(8, ${ORDERS}, 8) AS k`);
+    await ownerPool.query(sql.unsafe`
+      INSERT INTO sessions (company_id, session_id, visitor_id, started_at, last_seen_at, channel, channel_rule, utm_source, utm_medium, utm_campaign, referrer_host)
+      SELECT ${companyId}::uuid, 's' || i, v.visitor, t.started, t.started + interval '5 minutes', c.channel, 'bench', c.src, c.med, c.camp, c.host
+      FROM generate_series(1, ${sessions}) AS i
+      CROSS JOIN LATERAL (SELECT 1 + (i % ${ORDERS}) AS k, (i / ${ORDERS}) AS n) AS g
+      CROSS JOIN LATERAL (SELECT CASE WHEN g.k % 4 = 0 AND g.n % 3 = 1 THEN 'p' || g.k WHEN g.k % 8 = 0 AND g.n % 5 = 2 THEN 'e' || g.k ELSE 'd' || g.k END AS visitor) AS v
+      CROSS JOIN LATERAL (SELECT timestamptz '2026-01-01T00:00:00Z' + (g.k::bigint * 30 * 86400 / ${ORDERS}) * interval '1 second'
+                            - ((hashint4(i) & 1023) * 3375) * interval '1 second' AS started) AS t -- up to 40 days before the order
+      CROSS JOIN LATERAL (SELECT (ARRAY['Direct','Paid Search','Organic Search','Email','Paid Social','Referral','Direct','Organic Social','Display'])[1 + (hashint4(i + 7) & 7)] AS channel) AS ch
+      CROSS JOIN LATERAL (SELECT ch.channel,
+        CASE ch.channel WHEN 'Paid Search' THEN 'google' WHEN 'Email' THEN 'newsletter' WHEN 'Paid Social' THEN 'facebook' WHEN 'Display' THEN 'dv360' END AS src,
+        CASE ch.channel WHEN 'Paid Search' THEN 'cpc' WHEN 'Email' THEN 'email' WHEN 'Paid Social' THEN 'paid_social' WHEN 'Display' THEN 'display' END AS med,
+        CASE WHEN ch.channel IN ('Paid Search', 'Email', 'Paid Social', 'Display') THEN 'c' || (i % 50) END AS camp,
+        CASE ch.channel WHEN 'Organic Search' THEN 'www.google.com' WHEN 'Referral' THEN 'blog.example.org' WHEN 'Organic Social' THEN 'instagram.com' END AS host) AS c`);
+    await ownerPool.query(sql.unsafe`
+      INSERT INTO orders (company_id, source, external_id, order_key, number_key, status, source_status, currency, total_minor, created_at,
+        visitor_id, user_id, email_hash)
+      SELECT ${companyId}::uuid, 'woocommerce', k::text, k::text, k::text, 'paid', 'processing', 'EUR', 1000 + (hashint4(k) & 65535),
+        timestamptz '2026-01-01T00:00:00Z' + (k::bigint * 30 * 86400 / ${ORDERS}) * interval '1 second',
+        'd' || k, CASE WHEN k % 4 = 0 THEN 'u' || k END, CASE WHEN k % 8 = 0 THEN md5(k::text) || md5(k::text) END
+      FROM generate_series(1, ${ORDERS}) AS k`);
+    await ownerPool.query(sql.unsafe`VACUUM ANALYZE sessions`);
+    await ownerPool.query(sql.unsafe`VACUUM ANALYZE orders`);
+    await ownerPool.query(sql.unsafe`VACUUM ANALYZE identity_links`);
+    await ownerPool.query(sql.unsafe`CHECKPOINT`);
+    const links = Math.floor(ORDERS / 4) + Math.floor(ORDERS / 8);
+    await ownerPool.query(sql.unsafe`RESET statement_timeout`);
+    return { sessions, orders: ORDERS, links, seconds: (performance.now() - t0) / 1000 };
+  });
 }
 
 /**
