@@ -19,7 +19,7 @@ import { copyRawEventsSql, rawEventCsvLine } from '../ingest/raw-event-csv';
 
 export const EVENT_STAGE_TABLE = 'lux_event_stage';
 /** Rows per ingest_event_batch call: large enough to amortise the call, small enough for its jsonb. */
-export const DEFAULT_INGEST_SLICE_ROWS = 10_000;
+export const DEFAULT_INGEST_SLICE_ROWS = 5_000;
 
 const clockRow = z.object({ ms: z.number() });
 const sliceRow = z.object({ duplicates: z.coerce.number(), suppressed: z.coerce.number() });
@@ -60,11 +60,13 @@ export function ingestStagedEvents(client: pg.ClientBase, companyId: string, row
   if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(sliceRows) || sliceRows < 1) throw new Error('rows and sliceRows must be whole numbers');
   const slices: string[] = [];
   for (let from = 0; from < rows; from += sliceRows) {
-    slices.push(`SELECT cardinality(out_duplicates) AS duplicates, cardinality(out_suppressed) AS suppressed
+    slices.push(`BEGIN; SELECT cardinality(out_duplicates) AS duplicates, cardinality(out_suppressed) AS suppressed
       FROM ingest_event_batch('${companyId}', (SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.seq), '[]'::jsonb)
-        FROM ${EVENT_STAGE_TABLE} s WHERE s.seq > ${from} AND s.seq <= ${from + sliceRows}), '[]'::jsonb);`);
+        FROM ${EVENT_STAGE_TABLE} s WHERE s.seq > ${from} AND s.seq <= ${from + sliceRows}), '[]'::jsonb); COMMIT;`);
   }
-  // Several statements in one simple query run as one implicit transaction: the day commits as a whole.
+  // One transaction per slice, as one collector flush is: each purchase takes an advisory lock until
+  // commit (record_storefront_purchases), and a whole day's ~2,000 in one transaction ran the shared
+  // lock table out ("out of shared memory") on a busy server.
   const clock = 'SELECT extract(epoch FROM clock_timestamp())::float8 * 1000 AS ms;';
   const text = `${clock} ${slices.join(' ')} ${clock}`;
   return (client.query(text) as unknown as Promise<pg.QueryResult[] | pg.QueryResult>).then((results) => {
@@ -73,7 +75,8 @@ export function ingestStagedEvents(client: pg.ClientBase, companyId: string, row
     const ended = clockRow.parse(list.at(-1)?.rows[0]).ms;
     let duplicates = 0;
     let suppressed = 0;
-    for (const result of list.slice(1, -1)) {
+    // BEGIN and COMMIT answer with a result of their own (no rows): only the slices' SELECTs count
+    for (const result of list.slice(1, -1).filter((r) => r.command === 'SELECT')) {
       const slice = sliceRow.parse(result.rows[0]);
       duplicates += slice.duplicates;
       suppressed += slice.suppressed;
