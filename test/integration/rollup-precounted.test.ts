@@ -38,8 +38,8 @@ function fromRawFunctionSql(): string {
 }
 
 /** Every rollup row of the days, per table, in a stable order. */
-async function snapshot(days: string[]): Promise<Record<string, string[]>> {
-  const out: Record<string, string[]> = {};
+async function snapshot(days: string[]): Promise<Record<string, readonly string[]>> {
+  const out: Record<string, readonly string[]> = {};
   for (const table of TABLES) {
     out[table] = await db.ownerPool.anyFirst(sql.type(z.object({ r: z.string() }))`
       SELECT to_jsonb(t)::text AS r FROM ${sql.identifier([table])} t
@@ -73,7 +73,7 @@ async function expectSameRollups(): Promise<void> {
 const countsRow = z.object({ r: z.string() });
 
 /** session_day_events as it is, and as recomputed from raw_events with the company's current time zone. */
-async function sessionCounts(): Promise<{ kept: string[]; recomputed: string[] }> {
+async function sessionCounts(): Promise<{ kept: readonly string[]; recomputed: readonly string[] }> {
   const kept = await db.ownerPool.anyFirst(sql.type(countsRow)`
     SELECT concat_ws('|', day, session_id, sessionless, events, page_views, add_to_carts, begin_checkouts, purchases, signups, lead_submits) AS r
     FROM session_day_events WHERE company_id = ${companyId} ORDER BY 1`);
@@ -93,7 +93,7 @@ async function sessionCounts(): Promise<{ kept: string[]; recomputed: string[] }
 }
 
 /** customer_first_orders as it is, and recomputed from the counted orders. */
-async function firstOrders(): Promise<{ kept: string[]; recomputed: string[] }> {
+async function firstOrders(): Promise<{ kept: readonly string[]; recomputed: readonly string[] }> {
   const kept = await db.ownerPool.anyFirst(sql.type(countsRow)`
     SELECT concat_ws('|', customer_key, first_created_at, first_source, first_external_id, second_created_at, second_source, second_external_id) AS r
     FROM customer_first_orders WHERE company_id = ${companyId} ORDER BY 1`);
