@@ -44,6 +44,7 @@ const SAMPLES = Number(args['latency-samples']);
 const log = (message: string): void => void process.stderr.write(`[bench:attribution] ${message}\n`);
 const ROOT = path.resolve(__dirname, '..', '..');
 const TASK_QUEUE = 'bench-attribution';
+const ORDER_CHUNK = 2000;
 
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
 
@@ -75,13 +76,17 @@ async function generate(pool: Awaited<ReturnType<typeof createDatabasePool>>, co
         CASE ch.channel WHEN 'Paid Search' THEN 'cpc' WHEN 'Email' THEN 'email' WHEN 'Paid Social' THEN 'paid_social' WHEN 'Display' THEN 'display' END AS med,
         CASE WHEN ch.channel IN ('Paid Search', 'Email', 'Paid Social', 'Display') THEN 'c' || (i % 50) END AS camp,
         CASE ch.channel WHEN 'Organic Search' THEN 'www.google.com' WHEN 'Referral' THEN 'blog.example.org' WHEN 'Organic Social' THEN 'instagram.com' END AS host) AS c`);
-    await ownerPool.query(sql.unsafe`
-      INSERT INTO orders (company_id, source, external_id, order_key, number_key, status, source_status, currency, total_minor, created_at,
-        visitor_id, user_id, email_hash)
-      SELECT ${companyId}::uuid, 'woocommerce', k::text, k::text, k::text, 'paid', 'processing', 'EUR', 1000 + (hashint4(k) & 65535),
-        timestamptz '2026-01-01T00:00:00Z' + (k::bigint * 30 * 86400 / ${ORDERS}) * interval '1 second',
-        'd' || k, CASE WHEN k % 4 = 0 THEN 'u' || k END, CASE WHEN k % 8 = 0 THEN md5(k::text) || md5(k::text) END
-      FROM generate_series(1, ${ORDERS}) AS k`);
+    // In chunks: the orders trigger of migration 0018 takes one advisory lock per customer, and 100,000 of
+    // them in one transaction overflow Postgres's lock table ("out of shared memory").
+    for (let from = 1; from <= ORDERS; from += ORDER_CHUNK) {
+      await ownerPool.query(sql.unsafe`
+        INSERT INTO orders (company_id, source, external_id, order_key, number_key, status, source_status, currency, total_minor, created_at,
+          visitor_id, user_id, email_hash)
+        SELECT ${companyId}::uuid, 'woocommerce', k::text, k::text, k::text, 'paid', 'processing', 'EUR', 1000 + (hashint4(k) & 65535),
+          timestamptz '2026-01-01T00:00:00Z' + (k::bigint * 30 * 86400 / ${ORDERS}) * interval '1 second',
+          'd' || k, CASE WHEN k % 4 = 0 THEN 'u' || k END, CASE WHEN k % 8 = 0 THEN md5(k::text) || md5(k::text) END
+        FROM generate_series(${from}::int, ${Math.min(ORDERS, from + ORDER_CHUNK - 1)}::int) AS k`);
+    }
     await ownerPool.query(sql.unsafe`VACUUM ANALYZE sessions`);
     await ownerPool.query(sql.unsafe`VACUUM ANALYZE orders`);
     await ownerPool.query(sql.unsafe`VACUUM ANALYZE identity_links`);
