@@ -76,8 +76,8 @@ async function generate(pool: Awaited<ReturnType<typeof createDatabasePool>>, co
         CASE ch.channel WHEN 'Paid Search' THEN 'cpc' WHEN 'Email' THEN 'email' WHEN 'Paid Social' THEN 'paid_social' WHEN 'Display' THEN 'display' END AS med,
         CASE WHEN ch.channel IN ('Paid Search', 'Email', 'Paid Social', 'Display') THEN 'c' || (i % 50) END AS camp,
         CASE ch.channel WHEN 'Organic Search' THEN 'www.google.com' WHEN 'Referral' THEN 'blog.example.org' WHEN 'Organic Social' THEN 'instagram.com' END AS host) AS c`);
-    // In chunks: the orders trigger of migration 0018 takes one advisory lock per customer, and 100,000 of
-    // them in one transaction overflow Postgres's lock table ("out of shared memory").
+    // In chunks of 2,000, as imports write pages: the orders triggers of migration 0018 then refresh a
+    // bounded set of customers per statement.
     for (let from = 1; from <= ORDERS; from += ORDER_CHUNK) {
       await ownerPool.query(sql.unsafe`
         INSERT INTO orders (company_id, source, external_id, order_key, number_key, status, source_status, currency, total_minor, created_at,

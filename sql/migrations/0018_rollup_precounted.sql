@@ -155,15 +155,19 @@ CREATE TABLE customer_first_orders (
 COMMENT ON TABLE customer_first_orders IS
   'Derived from orders by triggers: each customer''s first two counted orders in (created_at, source, external_id) order. Read by the rollups (new customers, second orders, cohorts).';
 
--- Recomputes the rows of the given customers from orders. A per-customer advisory lock, taken in key
--- order, serialises two transactions changing orders of the same customer; the recompute statement runs
--- after it, so (READ COMMITTED) it sees the other one's committed orders.
+-- Recomputes the rows of the given customers from orders. An advisory lock per bucket of customers
+-- (one of 256 per company, by a hash of the key), taken in bucket order, serialises two transactions
+-- changing orders of the same customer; the recompute statement runs after it, so (READ COMMITTED) it
+-- sees the other one's committed orders. Buckets rather than one lock per customer: a transaction holds
+-- its advisory locks until it ends, and a bulk load of thousands of customers in one transaction ran the
+-- shared lock table out ("out of shared memory", max_locks_per_transaction). 256 bounds it; two
+-- customers sharing a bucket only wait for each other.
 CREATE FUNCTION refresh_customer_first_orders(p_company_id uuid, p_keys text[]) RETURNS void
   LANGUAGE plpgsql
   AS $$
 BEGIN
-  PERFORM pg_advisory_xact_lock(hashtextextended(p_company_id::text || ':customer:' || k, 0))
-  FROM (SELECT DISTINCT k FROM unnest(p_keys) k ORDER BY k) s;
+  PERFORM pg_advisory_xact_lock(hashtextextended(p_company_id::text || ':customer-bucket:' || b, 0))
+  FROM (SELECT DISTINCT hashtextextended(k, 0) & 255 AS b FROM unnest(p_keys) k ORDER BY 1) s;
   DELETE FROM customer_first_orders WHERE company_id = p_company_id AND customer_key = ANY (p_keys);
   INSERT INTO customer_first_orders (company_id, customer_key, first_created_at, first_source, first_external_id,
     second_created_at, second_source, second_external_id)

@@ -250,3 +250,16 @@ test('a time zone change rebuilds the counts on the new local days; the rollups 
   expect(after.kept).toEqual(after.recomputed);
   await expectSameRollups();
 });
+
+test('a bulk load of 20,000 customers’ orders in one statement keeps customer_first_orders (bounded advisory locks)', async () => {
+  // One advisory lock per customer held to the end of the transaction ran Postgres's shared lock table out
+  // ("out of shared memory") for a few thousand customers at once; the locks are per bucket of customers now.
+  const bulk = (await createTestCompany(db.ownerPool, 'Bulk Shop')).companyId;
+  await db.ownerPool.query(sql.unsafe`
+    INSERT INTO orders (company_id, source, external_id, order_key, number_key, status, source_status, currency, total_minor, created_at, email_hash)
+    SELECT ${bulk}, 'woocommerce', 'b' || j, 'b' || j, 'b' || j, 'paid', 'gen', 'EUR', 1000, timestamptz '2025-03-25 10:00:00+01' + j * interval '1 second', md5('bulk' || j)
+    FROM generate_series(1, 20000) j`);
+  const kept = await db.ownerPool.oneFirst(sql.type(z.object({ n: z.coerce.number() }))`
+    SELECT count(*) AS n FROM customer_first_orders WHERE company_id = ${bulk} AND second_created_at IS NULL`);
+  expect(kept).toBe(20000);
+});
