@@ -19,15 +19,14 @@ import { decodeTimeoutType } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { sql, type DatabaseTransactionConnection } from 'slonik';
 import { z } from 'zod';
-import { createLogger } from '../../lib/logger';
-import { createLuxWorker } from '../../workers/create-worker';
 import { attributeOrdersWorkflow } from '../../workflows/attribute-orders';
 import { rollupBackfillProgressQuery, rollupBackfillWorkflow } from '../../workflows/rollup-backfill';
-import { TEST_CREDENTIALS_KEY, TEST_CREDENTIALS_KEY_HEX } from '../support/commerce';
+import { TEST_CREDENTIALS_KEY_HEX } from '../support/commerce';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createTestCompany } from '../support/fixtures';
-import { connectTestTemporal, testWorkflowBundle } from '../support/temporal';
+import { connectTestTemporal } from '../support/temporal';
 import { spawnWorkerProcess } from '../support/worker-child';
+import { createTestWorker } from '../support/test-worker';
 
 const ORDERS = 3000;
 const DAYS = 60;
@@ -93,7 +92,7 @@ afterAll(async () => {
 });
 
 const inProcessWorker = (taskQueue: string) =>
-  createLuxWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: testWorkflowBundle(), appPool: db.appPool, logger: createLogger('test-worker', 'silent'), credentialsKey: TEST_CREDENTIALS_KEY });
+  createTestWorker(db, env, taskQueue);
 
 async function spawnChild(taskQueue: string): Promise<ChildProcess> {
   const child = await spawnWorkerProcess({ appDatabaseUrl: db.appUrl, taskQueue, credentialsKeyHex: TEST_CREDENTIALS_KEY_HEX });

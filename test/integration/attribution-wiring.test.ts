@@ -10,9 +10,7 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import { INTEGRATIONS } from '../../integrations/registry';
 import { saveIntegrationCredentials } from '../../lib/credentials/store';
-import { createLogger } from '../../lib/logger';
 import { processWebhookWorkflowId } from '../../lib/workflow-ids';
-import { createLuxWorker } from '../../workers/create-worker';
 import { startAttributeOrderWorkflow } from '../../workers/start-attribution';
 import type { processWebhookWorkflow } from '../../workflows/process-webhook';
 import { CompanyIdKey } from '../../workflows/search-attributes';
@@ -21,7 +19,8 @@ import { postWebhook, TEST_CREDENTIALS_KEY } from '../support/commerce';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { wooCommerceWebhookHeaders, wooOrder } from '../support/fakes/woocommerce';
 import { createTestCompany } from '../support/fixtures';
-import { connectTestTemporal, testWorkflowBundle } from '../support/temporal';
+import { connectTestTemporal } from '../support/temporal';
+import { createTestWorker } from '../support/test-worker';
 
 const WEBHOOK_SECRET = 'woo-webhook-secret-for-attribution-wiring';
 const woo = { storeUrl: 'https://shop.example.com', consumerKey: 'ck_test', consumerSecret: 'cs_test', webhookSecret: WEBHOOK_SECRET };
@@ -36,15 +35,7 @@ let collector: Awaited<ReturnType<typeof startTestCollector>>;
 beforeAll(async () => {
   db = await createTestDatabase();
   env = await connectTestTemporal();
-  worker = await createLuxWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle: testWorkflowBundle(),
-    appPool: db.appPool,
-    logger: createLogger('test-worker', 'silent'),
-    credentialsKey: TEST_CREDENTIALS_KEY,
-  });
+  worker = await createTestWorker(db, env, taskQueue);
   running = worker.run();
   collector = await startTestCollector(db, {
     credentialsKey: TEST_CREDENTIALS_KEY,

@@ -10,13 +10,13 @@ import { z } from 'zod';
 import { createActivities } from '../../activities';
 import { createLogger } from '../../lib/logger';
 import { attributeOrderWorkflowId } from '../../lib/workflow-ids';
-import { createLuxWorker } from '../../workers/create-worker';
 import { startAttributeOrdersWorkflow, startAttributeOrderWorkflow } from '../../workers/start-attribution';
 import { CompanyIdKey, OrderIdKey } from '../../workflows/search-attributes';
 import { CASES, emailHash, PRESETS, PURCHASE, sessionStart, type FixtureCase } from '../support/attribution-fixture';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createTestCompany } from '../support/fixtures';
 import { connectTestTemporal, testWorkflowBundle } from '../support/temporal';
+import { createTestWorker } from '../support/test-worker';
 
 let db: TestDatabase;
 let env: TestWorkflowEnvironment;
@@ -128,7 +128,7 @@ const strip = (rows: readonly z.infer<typeof attributionRow>[]) => rows.map(({ c
 beforeAll(async () => {
   db = await createTestDatabase();
   env = await connectTestTemporal();
-  worker = await createLuxWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: testWorkflowBundle(), appPool: db.appPool, logger: createLogger('test-worker', 'silent') });
+  worker = await createTestWorker(db, env, taskQueue);
   running = worker.run();
   companies.main = (await createTestCompany(db.ownerPool, 'Attribution Shop')).companyId;
   companies.strict = (await createTestCompany(db.ownerPool, 'Strict Shop')).companyId;

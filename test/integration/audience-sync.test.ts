@@ -11,17 +11,16 @@ import type { Worker } from '@temporalio/worker';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { withTenant } from '../../lib/db/tenant';
-import { createLogger } from '../../lib/logger';
 import { handleDsrRequest } from '../../lib/privacy/dsr';
 import { audienceSyncScheduleId } from '../../lib/workflow-ids';
-import { createLuxWorker } from '../../workers/create-worker';
 import { syncAudienceWorkflow, type SyncAudienceProgress, type SyncAudienceWorkflowInput } from '../../workflows/sync-audience';
-import { connectVendor, TEST_CREDENTIALS_KEY, TEST_CREDENTIALS_KEY_HEX } from '../support/commerce';
+import { connectVendor, TEST_CREDENTIALS_KEY_HEX } from '../support/commerce';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { testEnv } from '../support/env';
 import { startFakeGoogleAds, type FakeGoogleAds, type FakeOfflineJob } from '../support/fakes/google-ads';
 import { createTestCompany } from '../support/fixtures';
-import { connectTestTemporal, testWorkflowBundle } from '../support/temporal';
+import { connectTestTemporal } from '../support/temporal';
+import { createTestWorker } from '../support/test-worker';
 
 const googleSecrets = { developerToken: 'dev-token', clientId: 'client-id', clientSecret: 'client-secret', refreshToken: 'refresh-token' };
 const sha = (v: string): string => createHash('sha256').update(v.trim().toLowerCase()).digest('hex');
@@ -38,16 +37,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
   env = await connectTestTemporal();
   google = await startFakeGoogleAds({ ...googleSecrets, loginCustomerId: '9998887776' });
-  worker = await createLuxWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle: testWorkflowBundle(),
-    appPool: db.appPool,
-    logger: createLogger('test-worker', 'silent'),
-    credentialsKey: TEST_CREDENTIALS_KEY,
-    forwardingRequestTimeoutMs: 2000,
-  });
+  worker = await createTestWorker(db, env, taskQueue, { forwardingRequestTimeoutMs: 2000 });
   running = worker.run();
 });
 afterAll(async () => {

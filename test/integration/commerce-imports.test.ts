@@ -8,16 +8,15 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { sql } from 'slonik';
 import { z } from 'zod';
-import { createLogger } from '../../lib/logger';
 import { importSourceWorkflowId } from '../../lib/workflow-ids';
-import { createLuxWorker } from '../../workers/create-worker';
 import { importSourceWorkflow } from '../../workflows/import-source';
-import { connectVendor, TEST_CREDENTIALS_KEY, TEST_CREDENTIALS_KEY_HEX } from '../support/commerce';
+import { connectVendor, TEST_CREDENTIALS_KEY_HEX } from '../support/commerce';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startFakeWooCommerce, wooOrder, type FakeWooCommerce } from '../support/fakes/woocommerce';
 import { createTestCompany } from '../support/fixtures';
-import { connectTestTemporal, testWorkflowBundle } from '../support/temporal';
+import { connectTestTemporal } from '../support/temporal';
 import { spawnWorkerProcess } from '../support/worker-child';
+import { createTestWorker } from '../support/test-worker';
 
 let db: TestDatabase;
 let env: TestWorkflowEnvironment;
@@ -37,15 +36,7 @@ afterAll(async () => {
 });
 
 function inProcessWorker(taskQueue: string): Promise<Worker> {
-  return createLuxWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle: testWorkflowBundle(),
-    appPool: db.appPool,
-    logger: createLogger('test-worker', 'silent'),
-    credentialsKey: TEST_CREDENTIALS_KEY,
-  });
+  return createTestWorker(db, env, taskQueue);
 }
 
 async function connectedCompany() {

@@ -7,20 +7,19 @@ import type { Worker } from '@temporalio/worker';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { payloadSha256 } from '../../lib/forwarding/payloads';
-import { createLogger } from '../../lib/logger';
 import { attributeOrderWorkflowId, forwardConversionWorkflowId } from '../../lib/workflow-ids';
-import { createLuxWorker } from '../../workers/create-worker';
 import { attributeOrderWorkflow } from '../../workflows/attribute-order';
 import type { ForwardConversionResult } from '../../workflows/forward-conversion';
 import { forwardConversionWorkflow } from '../../workflows/forward-conversion';
-import { connectVendor, TEST_CREDENTIALS_KEY } from '../support/commerce';
+import { connectVendor } from '../support/commerce';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startFakeGa4, type FakeGa4 } from '../support/fakes/ga4';
 import { startFakeGoogleAds, type FakeGoogleAds } from '../support/fakes/google-ads';
 import { startFakeMeta, type FakeMeta } from '../support/fakes/meta';
 import { startFakeTikTok, type FakeTikTok } from '../support/fakes/tiktok';
 import { createTestCompany } from '../support/fixtures';
-import { connectTestTemporal, testWorkflowBundle } from '../support/temporal';
+import { connectTestTemporal } from '../support/temporal';
+import { createTestWorker } from '../support/test-worker';
 
 const googleSecrets = { developerToken: 'dev-token', clientId: 'client-id', clientSecret: 'client-secret', refreshToken: 'refresh-token' };
 const sha = (v: string): string => createHash('sha256').update(v).digest('hex');
@@ -42,16 +41,7 @@ beforeAll(async () => {
   meta = await startFakeMeta();
   tiktok = await startFakeTikTok();
   ga4 = await startFakeGa4();
-  worker = await createLuxWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle: testWorkflowBundle(),
-    appPool: db.appPool,
-    logger: createLogger('test-worker', 'silent'),
-    credentialsKey: TEST_CREDENTIALS_KEY,
-    forwardingRequestTimeoutMs: 1000,
-  });
+  worker = await createTestWorker(db, env, taskQueue, { forwardingRequestTimeoutMs: 1000 });
   running = worker.run();
 });
 afterAll(async () => {

@@ -14,7 +14,6 @@ import { createLogger } from '../../lib/logger';
 import { recentLocalDays } from '../../lib/metrics/days';
 import { TIME_TO_CONVERSION_BUCKETS, timeToConversionBucket } from '../../lib/metrics/time-to-conversion';
 import { attributionSweepScheduleId, rollupScheduleId } from '../../lib/workflow-ids';
-import { createLuxWorker } from '../../workers/create-worker';
 import { ensureRollupSchedule, ensureRollupSchedules } from '../../workers/schedules';
 import { startDailyRollupWorkflow, startRollupBackfillWorkflow } from '../../workers/start-rollups';
 import { DAY_ROLLUPS, type dailyRollupWorkflow } from '../../workflows/daily-rollup';
@@ -23,7 +22,8 @@ import { CompanyIdKey } from '../../workflows/search-attributes';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createTestCompany } from '../support/fixtures';
 import { FIXTURE_DAYS, insertEvent, insertRollupFixture } from '../support/rollup-fixture';
-import { connectTestTemporal, testWorkflowBundle } from '../support/temporal';
+import { connectTestTemporal } from '../support/temporal';
+import { createTestWorker } from '../support/test-worker';
 
 let db: TestDatabase;
 let env: TestWorkflowEnvironment;
@@ -99,7 +99,7 @@ async function rollupAll(company: string, days: string[] = FIXTURE_DAYS): Promis
 beforeAll(async () => {
   db = await createTestDatabase();
   env = await connectTestTemporal();
-  worker = await createLuxWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: testWorkflowBundle(), appPool: db.appPool, logger: createLogger('test-worker', 'silent') });
+  worker = await createTestWorker(db, env, taskQueue);
   running = worker.run();
   companyId = (await createTestCompany(db.ownerPool, 'Rollup Shop')).companyId;
   otherCompanyId = (await createTestCompany(db.ownerPool, 'Other Shop')).companyId;

@@ -4,13 +4,12 @@ import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { sql } from 'slonik';
 import { z } from 'zod';
-import { createLogger } from '../../lib/logger';
-import { createLuxWorker } from '../../workers/create-worker';
 import { CompanyIdKey } from '../../workflows/search-attributes';
 import { stackCheckWorkflow, stackCheckWorkflowId } from '../../workflows/stack-check';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { createTestCompany } from '../support/fixtures';
-import { connectTestTemporal, testWorkflowBundle } from '../support/temporal';
+import { connectTestTemporal } from '../support/temporal';
+import { createTestWorker } from '../support/test-worker';
 
 let db: TestDatabase;
 let env: TestWorkflowEnvironment;
@@ -29,14 +28,7 @@ const checkRow = z.object({ workflow_id: z.string(), raw_event_count: z.coerce.n
 test('a workflow run writes through its activity to Postgres and its history shows the activity', async () => {
   const company = await createTestCompany(db.ownerPool);
   const taskQueue = `test-${randomUUID()}`;
-  const worker = await createLuxWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle: testWorkflowBundle(),
-    appPool: db.appPool,
-    logger: createLogger('test-worker', 'silent'),
-  });
+  const worker = await createTestWorker(db, env, taskQueue);
   const workflowId = stackCheckWorkflowId(company.companyId, randomUUID());
 
   const result = await worker.runUntil(
@@ -67,14 +59,7 @@ test('a workflow run writes through its activity to Postgres and its history sho
 
 test('an invalid company id fails the run at once (no retries) and writes nothing', async () => {
   const taskQueue = `test-${randomUUID()}`;
-  const worker = await createLuxWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle: testWorkflowBundle(),
-    appPool: db.appPool,
-    logger: createLogger('test-worker', 'silent'),
-  });
+  const worker = await createTestWorker(db, env, taskQueue);
   const workflowId = `stack-check:bad:${randomUUID()}`;
   const run = env.client.workflow.execute(stackCheckWorkflow, {
     taskQueue,

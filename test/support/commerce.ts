@@ -1,24 +1,23 @@
 // Shared set-up for the commerce tests: a company with a connected vendor, a real collector whose
 // webhook route starts real workflows, and a real worker on a task queue of the test's own.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { startProcessWebhookWorkflow } from '../../collector/webhooks/start-processing';
 import { INTEGRATIONS } from '../../integrations/registry';
-import { parseCredentialsKey, type CredentialsKey } from '../../lib/credentials/cipher';
 import { saveIntegrationCredentials, type IntegrationSource } from '../../lib/credentials/store';
 import { createLogger } from '../../lib/logger';
 import { importSourceWorkflowId } from '../../lib/workflow-ids';
-import { createLuxWorker } from '../../workers/create-worker';
 import { importSourceWorkflow } from '../../workflows/import-source';
 import { startTestCollector } from './collector';
 import type { TestDatabase } from './database';
-import { testWorkflowBundle } from './temporal';
 
-export const TEST_CREDENTIALS_KEY_HEX = randomBytes(32).toString('hex');
-export const TEST_CREDENTIALS_KEY: CredentialsKey = parseCredentialsKey(TEST_CREDENTIALS_KEY_HEX);
+import { TEST_CREDENTIALS_KEY } from './credentials-key';
+import { createTestWorker } from './test-worker';
+
+export { TEST_CREDENTIALS_KEY, TEST_CREDENTIALS_KEY_HEX } from './credentials-key';
 
 export async function connectVendor(db: TestDatabase, companyId: string, source: IntegrationSource, credentials: unknown): Promise<void> {
   await saveIntegrationCredentials(db.appPool, TEST_CREDENTIALS_KEY, companyId, source, INTEGRATIONS[source].credentialsSchema, credentials);
@@ -26,15 +25,7 @@ export async function connectVendor(db: TestDatabase, companyId: string, source:
 
 export async function startCommerceStack(db: TestDatabase, env: TestWorkflowEnvironment) {
   const taskQueue = `test-imports-${randomUUID()}`;
-  const worker: Worker = await createLuxWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle: testWorkflowBundle(),
-    appPool: db.appPool,
-    logger: createLogger('test-worker', 'silent'),
-    credentialsKey: TEST_CREDENTIALS_KEY,
-  });
+  const worker: Worker = await createTestWorker(db, env, taskQueue);
   const running = worker.run();
   const collector = await startTestCollector(db, {
     logger: createLogger('test-collector', process.env.LUX_TEST_LOG === 'debug' ? 'debug' : 'silent'),
@@ -98,15 +89,7 @@ export function countRows(db: TestDatabase, table: string, companyId: string): P
 /** Runs a vendor's import once, to completion, on a worker of its own (runUntil shuts it down afterwards). */
 export async function runImportOnce(db: TestDatabase, env: TestWorkflowEnvironment, input: { companyId: string; source: string; since?: string | null }) {
   const taskQueue = `test-imports-${randomUUID()}`;
-  const worker = await createLuxWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle: testWorkflowBundle(),
-    appPool: db.appPool,
-    logger: createLogger('test-worker', 'silent'),
-    credentialsKey: TEST_CREDENTIALS_KEY,
-  });
+  const worker = await createTestWorker(db, env, taskQueue);
   return worker.runUntil(
     env.client.workflow.execute(importSourceWorkflow, {
       // a fresh id per run: each run is its own, like the schedule's successive runs

@@ -5,25 +5,16 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { startProcessWebhookWorkflow } from '../../collector/webhooks/start-processing';
 import { createLogger } from '../../lib/logger';
-import { createLuxWorker } from '../../workers/create-worker';
 import { startTestCollector } from './collector';
 import { TEST_CREDENTIALS_KEY } from './commerce';
 import type { TestDatabase } from './database';
-import { testWorkflowBundle } from './temporal';
+import { createTestWorker } from './test-worker';
 
 export const TEST_MESSAGE_LINK_SECRET = 'test-message-link-secret-0123456789abcdef';
 
 export async function startMessageStack(db: TestDatabase, env: TestWorkflowEnvironment) {
   const taskQueue = `test-messages-${randomUUID()}`;
-  const worker: Worker = await createLuxWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle: testWorkflowBundle(),
-    appPool: db.appPool,
-    logger: createLogger('test-worker', 'silent'),
-    credentialsKey: TEST_CREDENTIALS_KEY,
-  });
+  const worker: Worker = await createTestWorker(db, env, taskQueue);
   const running = worker.run();
   const collector = await startTestCollector(db, {
     logger: createLogger('test-collector', process.env.LUX_TEST_LOG === 'debug' ? 'debug' : 'silent'),
