@@ -34,8 +34,8 @@ import { registerExperimentCommands } from './cli/experiments';
 import { registerForwardingCommands } from './cli/forwarding';
 import { registerAudienceCommands } from './cli/audiences';
 import { addSuppression, listSuppressions, removeSuppression, trackingSettingsPatchSchema, updateTrackingSettings } from '../lib/privacy/suppressions';
+import { printJson as print } from './cli/options';
 
-const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
 async function withOwnerPool<T>(work: (pool: DatabasePool) => Promise<T>): Promise<T> {
   const config = loadMigrationConfigOrExit();

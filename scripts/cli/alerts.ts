@@ -15,8 +15,8 @@ import type { evaluateAlertsWorkflow } from '../../workflows/evaluate-alerts';
 import { CompanyIdKey } from '../../workflows/search-attributes';
 import { withTemporalClient } from './integrations';
 import { withOwnerPool } from './owner-pool';
+import { printJson as print } from './options';
 
-const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 const email = z.string().trim().toLowerCase().email('expected an email address');
 const dateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD');

@@ -18,10 +18,10 @@ import { audienceSyncProgressQuery, type SyncAudienceProgress, type syncAudience
 import { CompanyIdKey } from '../../workflows/search-attributes';
 import { followWorkflow } from './follow-workflow';
 import { withTemporalClient } from './integrations';
+import { oneOf, parseConfigOption, printJson as print } from './options';
 import { withOwnerPool } from './owner-pool';
 
 const DESTINATION = 'google_ads';
-const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
 const settingRow = z.object({ audience: z.string(), enabled: z.boolean(), config: z.record(z.unknown()), user_list_resource_name: z.string().nullable(), updated_at: z.string(), time_zone: z.string() });
 const memberCountRow = z.object({ audience: z.string(), on_list: z.coerce.number(), pending: z.coerce.number() });
@@ -30,25 +30,9 @@ const syncRow = z.object({
   excluded: z.record(z.number()), attempts: z.number(), last_error: z.string().nullable(), partial_failure: z.unknown(), planned_at: z.string(), finished_at: z.string().nullable(),
 });
 
-function audienceOf(value: string): Audience {
-  if (!(AUDIENCES as readonly string[]).includes(value)) throw new Error(`unknown audience ${value}: expected ${AUDIENCES.join(', ')}`);
-  return value as Audience;
-}
-
+const audienceOf = (value: string): Audience => oneOf('audience', AUDIENCES, value);
 /** The settings, checked with their schema (defaults filled in) before anything is written. */
-function parseConfig(json: string | undefined): Record<string, unknown> {
-  let raw: unknown = {};
-  if (json !== undefined) {
-    try {
-      raw = JSON.parse(json);
-    } catch {
-      throw new Error(`--config is not JSON: ${json.slice(0, 80)}`);
-    }
-  }
-  const parsed = audienceConfigSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`audience settings: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`).join('; ')}`);
-  return parsed.data;
-}
+const parseConfig = (json: string | undefined): Record<string, unknown> => parseConfigOption('audience', audienceConfigSchema, json);
 
 async function setEnabled(companyId: string, audience: Audience, enabled: boolean, config: Record<string, unknown> | null) {
   return withOwnerPool((pool) =>

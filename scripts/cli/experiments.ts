@@ -9,8 +9,8 @@ import { loadMigrationConfigOrExit } from '../../lib/config';
 import { createDatabasePool } from '../../lib/db/pool';
 import { withTenant, type TenantTransaction } from '../../lib/db/tenant';
 import { decideExperiment, experimentDecisionSchema, experimentInputSchema, listExperiments, saveExperiment } from '../../lib/experiments/experiments';
+import { printJson as print } from './options';
 
-const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
 async function inTenant<T>(companyId: string, work: (tx: TenantTransaction) => Promise<T>): Promise<T> {
   const config = loadMigrationConfigOrExit();

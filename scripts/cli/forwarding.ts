@@ -10,30 +10,15 @@ import { z } from 'zod';
 import { withTenant } from '../../lib/db/tenant';
 import { DESTINATIONS, type Destination } from '../../lib/forwarding/destinations';
 import { FORWARDING_CONFIG_SCHEMAS } from '../../lib/forwarding/settings';
+import { oneOf, parseConfigOption, printJson as print } from './options';
 import { withOwnerPool } from './owner-pool';
 
-const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 const settingRow = z.object({ destination: z.string(), enabled: z.boolean(), config: z.record(z.unknown()), updated_at: z.string() });
 
-function destinationOf(value: string): Destination {
-  if (!(DESTINATIONS as readonly string[]).includes(value)) throw new Error(`unknown destination ${value}: expected ${DESTINATIONS.join(', ')}`);
-  return value as Destination;
-}
-
+const destinationOf = (value: string): Destination => oneOf('destination', DESTINATIONS, value);
 /** The destination's settings, checked with its schema before anything is written. */
-function parseConfig(destination: Destination, json: string | undefined): Record<string, unknown> {
-  let raw: unknown = {};
-  if (json !== undefined) {
-    try {
-      raw = JSON.parse(json);
-    } catch {
-      throw new Error(`--config is not JSON: ${json.slice(0, 80)}`);
-    }
-  }
-  const parsed = FORWARDING_CONFIG_SCHEMAS[destination].safeParse(raw);
-  if (!parsed.success) throw new Error(`${destination} settings: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`).join('; ')}`);
-  return parsed.data;
-}
+const parseConfig = (destination: Destination, json: string | undefined): Record<string, unknown> =>
+  parseConfigOption(destination, FORWARDING_CONFIG_SCHEMAS[destination], json);
 
 async function setEnabled(companyId: string, destination: Destination, enabled: boolean, config: Record<string, unknown> | null) {
   return withOwnerPool((pool) =>

@@ -10,8 +10,8 @@ import { z } from 'zod';
 import { loadFxRates } from '../../lib/fx/load-rates';
 import { parseFxRatesCsv } from '../../lib/fx/rates-csv';
 import { withOwnerPool } from './owner-pool';
+import { printJson as print } from './options';
 
-const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
 
 const conversionRow = z.object({ converted_minor: z.coerce.number().nullable(), rate: z.string().nullable(), rate_day: z.string().nullable(), method: z.string().nullable() });

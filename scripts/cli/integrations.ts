@@ -16,6 +16,7 @@ import { createDatabasePool, type DatabasePool } from '../../lib/db/pool';
 import { withTenant } from '../../lib/db/tenant';
 import { ensureImportSchedule } from '../../workers/schedules';
 import { registerIntegrationStatusCommand } from './integration-status';
+import { printJson as print } from './options';
 
 /** Flags per vendor → the credential field each sets (the schema in integrations/<vendor>/credentials.ts decides what is required). */
 const FLAGS: Record<IntegrationSource, Array<{ flag: string; field: string; description: string; file?: true }>> = {
@@ -104,7 +105,6 @@ const ORGANIC_SOURCES: readonly string[] = ['gsc', 'meta_pages', 'x'];
 const NO_WEBHOOKS: readonly string[] = [...AD_PLATFORMS, ...ORGANIC_SOURCES, 'ga4'];
 
 const camel = (flag: string): string => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
 async function withPool<T>(config: CliConfig, work: (pool: DatabasePool) => Promise<T>): Promise<T> {
   const pool = await createDatabasePool(config.DATABASE_URL, { maximumPoolSize: 1 });

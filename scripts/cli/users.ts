@@ -5,8 +5,8 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { addAdminUser, disableAdminUser, listAdminUsers } from '../../lib/auth/admin-users';
 import { withOwnerPool } from './owner-pool';
+import { printJson as print } from './options';
 
-const print = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
 
 async function readStdin(): Promise<string> {
