@@ -109,25 +109,41 @@ export function ensureAttributionSweepSchedule(client: Client, input: { companyI
 
 const companyZoneRow = z.object({ company_id: z.string(), time_zone: z.string() });
 
+type RegistrationCounts = { created: number; updated: number; failed: number };
+
 /**
- * Every company's rollup schedule and attribution sweep schedule (the analytics worker calls this at start). Uses the app role: the
- * list comes from list_company_time_zones() (SECURITY DEFINER, ids and zones only). A company whose
- * schedule cannot be registered is logged and skipped, never stops the others or the worker.
+ * Registers schedules for every company (the analytics worker calls this at start), counting what was
+ * created and updated. Uses the app role: the list comes from list_company_time_zones() (SECURITY
+ * DEFINER, ids and zones only). A company whose schedules cannot be registered is logged and skipped,
+ * never stops the others or the worker.
  */
-export async function ensureRollupSchedules(client: Client, pool: DatabasePool, logger: Logger): Promise<{ created: number; updated: number; failed: number }> {
+async function registerForEveryCompany(
+  pool: DatabasePool,
+  logger: Logger,
+  what: string,
+  register: (company: { companyId: string; timeZone: string }) => Promise<Array<'created' | 'updated'>>,
+): Promise<RegistrationCounts> {
   const companies = await pool.any(sql.type(companyZoneRow)`SELECT company_id, time_zone FROM list_company_time_zones()`);
   const counts = { created: 0, updated: 0, failed: 0 };
   for (const c of companies) {
     try {
-      counts[await ensureRollupSchedule(client, { companyId: c.company_id, timeZone: c.time_zone })] += 1;
-      await ensureAttributionSweepSchedule(client, { companyId: c.company_id });
+      for (const outcome of await register({ companyId: c.company_id, timeZone: c.time_zone })) counts[outcome] += 1;
     } catch (error) {
       counts.failed += 1;
-      logger.error({ company_id: c.company_id, err: error }, 'rollup schedule registration failed');
+      logger.error({ company_id: c.company_id, err: error }, `${what} registration failed`);
     }
   }
-  logger.info(counts, 'rollup schedules registered');
+  logger.info(counts, `${what}s registered`);
   return counts;
+}
+
+/** Every company's rollup schedule (counted) and attribution sweep schedule. */
+export function ensureRollupSchedules(client: Client, pool: DatabasePool, logger: Logger): Promise<RegistrationCounts> {
+  return registerForEveryCompany(pool, logger, 'rollup schedule', async (company) => {
+    const rollup = await ensureRollupSchedule(client, company);
+    await ensureAttributionSweepSchedule(client, { companyId: company.companyId });
+    return [rollup];
+  });
 }
 
 // section: audience syncs ---------------------------------------------------------------------------------------
@@ -163,23 +179,16 @@ const audienceRow = z.object({ destination: z.string(), audience: z.string() });
 
 /**
  * The sync schedule of every audience a company has set up (enabled or not: a disabled one still has its
- * list emptied). Called by the analytics worker at start, next to the rollup schedules. Per company,
- * inside its tenant transaction; a failure is logged and skipped.
+ * list emptied). Called by the analytics worker at start, next to the rollup schedules; the audiences are
+ * read inside the company's tenant transaction.
  */
-export async function ensureAudienceSyncSchedules(client: Client, pool: DatabasePool, logger: Logger): Promise<{ created: number; updated: number; failed: number }> {
-  const companies = await pool.any(sql.type(companyZoneRow)`SELECT company_id, time_zone FROM list_company_time_zones()`);
-  const counts = { created: 0, updated: 0, failed: 0 };
-  for (const c of companies) {
-    try {
-      const audiences = await withTenant(pool, c.company_id, (tx) =>
-        tx.any(sql.type(audienceRow)`SELECT destination, audience FROM audience_settings WHERE company_id = ${c.company_id}`),
-      );
-      for (const a of audiences) counts[await ensureAudienceSyncSchedule(client, { companyId: c.company_id, ...a, timeZone: c.time_zone })] += 1;
-    } catch (error) {
-      counts.failed += 1;
-      logger.error({ company_id: c.company_id, err: error }, 'audience sync schedule registration failed');
-    }
-  }
-  logger.info(counts, 'audience sync schedules registered');
-  return counts;
+export function ensureAudienceSyncSchedules(client: Client, pool: DatabasePool, logger: Logger): Promise<RegistrationCounts> {
+  return registerForEveryCompany(pool, logger, 'audience sync schedule', async ({ companyId, timeZone }) => {
+    const audiences = await withTenant(pool, companyId, (tx) =>
+      tx.any(sql.type(audienceRow)`SELECT destination, audience FROM audience_settings WHERE company_id = ${companyId}`),
+    );
+    const outcomes: Array<'created' | 'updated'> = [];
+    for (const a of audiences) outcomes.push(await ensureAudienceSyncSchedule(client, { companyId, ...a, timeZone }));
+    return outcomes;
+  });
 }
