@@ -4,6 +4,8 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { sql } from 'slonik';
+import { z } from 'zod';
 import { createCompany } from '../../lib/companies/create-company';
 import { deriveAppDatabaseUrl } from '../../lib/config';
 import { createDatabasePool, type DatabasePool } from '../../lib/db/pool';
@@ -59,10 +61,50 @@ export async function createBenchDatabase(adminUrl: string): Promise<BenchDataba
   };
 }
 
+/**
+ * A scratch database an earlier run kept (`--keep`), opened again (bench:scale `--reuse`), so the sections
+ * after a long ingest can be re-run without loading the history again. Only lux_bench_<pid> names: this
+ * never opens a developer's database. Its `drop` drops it, as for a new one.
+ */
+export async function openBenchDatabase(adminUrl: string, name: string): Promise<BenchDatabase> {
+  if (!/^lux_bench_\d+$/.test(name)) throw new Error(`not a bench database name (lux_bench_<pid>): ${name}`);
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) throw new Error(`database ${name} does not exist`);
+  } finally {
+    await client.end();
+  }
+  const ownerUrl = databaseUrl(adminUrl, name);
+  const ownerPool = await createDatabasePool(ownerUrl, { maximumPoolSize: 2 });
+  return {
+    name,
+    ownerUrl,
+    appUrl: deriveAppDatabaseUrl(ownerUrl),
+    ownerPool,
+    drop: async () => {
+      await ownerPool.end();
+      await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
+
 /** One company per scenario, so each scenario's rows can be counted on their own. */
 export async function createBenchCompany(db: BenchDatabase, scenario: string): Promise<{ companyId: string; siteKey: string }> {
   const { companyId, siteKey } = await createCompany(db.ownerPool, { name: `bench ${scenario}`, timeZone: 'Europe/Berlin', reportingCurrency: 'EUR' });
   return { companyId, siteKey };
+}
+
+const benchCompanyRow = z.object({ company_id: z.string().uuid(), site_key: z.string() });
+
+/** The company createBenchCompany made for `scenario` in a kept database (the first, if several). */
+export async function findBenchCompany(db: BenchDatabase, scenario: string): Promise<{ companyId: string; siteKey: string }> {
+  const row = await db.ownerPool.maybeOne(sql.type(benchCompanyRow)`
+    SELECT c.company_id, k.site_key FROM companies c JOIN site_keys k USING (company_id)
+    WHERE c.name = ${`bench ${scenario}`} ORDER BY c.created_at, k.site_key LIMIT 1`);
+  if (!row) throw new Error(`no company "bench ${scenario}" in ${db.name}`);
+  return { companyId: row.company_id, siteKey: row.site_key };
 }
 
 export type Durability = {

@@ -14,9 +14,16 @@
 // Everything runs in a scratch database lux_bench_<pid>, migrated as deployed (dropped at the end unless
 // --keep), with its own Temporal dev server and the real worker.
 //
-// Without --full/--sessions: sections 4 and 6 only, on an existing company (--company <id>, default the
+// --sections 2,4 runs only those sections. --reuse lux_bench_<pid> runs them (default: every one but the
+// ingest) on the history a --keep run left, without loading it again; --results <raw.json> (that run's
+// bench/results/scale-partial-<database>.raw.json) carries its figures over into this run's report, each
+// section from the run that measured it.
+//
+// Without --full/--sessions/--reuse: sections 4 and 6 only, on an existing company (--company <id>, default the
 // demo company `npm run demo` left in the lux database).
-// Raw figures: bench/results/scale-<time>.raw.json and scale-latest.raw.json (gitignored).
+// Raw figures: bench/results/scale-<time>.raw.json and scale-latest.raw.json, and after every section
+// scale-partial-<database>.raw.json (gitignored).
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -29,7 +36,7 @@ import { createDatabasePool, type DatabasePool } from '../../lib/db/pool';
 import { withTenant } from '../../lib/db/tenant';
 import { SCALE_PROFILE } from '../../lib/demo/generator';
 import { resolvePostgres } from '../../scripts/lib/postgres';
-import { createBenchCompany, createBenchDatabase, postgresVersion } from '../collector/bench-database';
+import { createBenchCompany, createBenchDatabase, findBenchCompany, openBenchDatabase, postgresVersion } from '../collector/bench-database';
 import { attributeHistory, type AttributionReport } from './attribution';
 import { percentile, timeDashboards } from './dashboards';
 import { measureFreshness, localDay, type FreshnessReport } from './freshness';
@@ -50,6 +57,9 @@ const { values: args } = parseArgs({
     'rss-connections': { type: 'string', default: '50' },
     'rss-seconds': { type: 'string', default: '20' },
     keep: { type: 'boolean', default: false },
+    reuse: { type: 'string' },
+    sections: { type: 'string' },
+    results: { type: 'string' },
   },
 });
 const ROOT = path.resolve(__dirname, '../..');
@@ -107,16 +117,22 @@ async function companySize(owner: DatabasePool, companyId: string) {
 export type ScaleResults = {
   startedAt: string;
   command: string;
+  /** git HEAD the run started from */
+  commit: string;
+  /** the scratch database (kept with --keep; --reuse names it) */
+  database?: string;
+  /** with --results: the run whose figures were carried over (sections this run did not re-run) */
+  earlier?: { startedAt?: string; command?: string; commit?: string; loadAverage?: Record<string, number[]> };
   machine: { nproc: number; cpu: string; memoryGiB: number; node: string; postgres: string };
   loadAverage: Record<string, number[]>;
-  size: z.infer<typeof countsRow>;
+  size?: z.infer<typeof countsRow>;
   ingest?: IngestReport;
   attribution?: AttributionReport;
   rollups?: RollupReport;
-  scanSeconds: number;
-  dashboards: Awaited<ReturnType<typeof timeDashboards>>;
+  scanSeconds?: number;
+  dashboards?: Awaited<ReturnType<typeof timeDashboards>>;
   freshness?: FreshnessReport;
-  disk: DiskReport;
+  disk?: DiskReport;
   rss?: RssReport[];
 };
 
@@ -125,79 +141,153 @@ async function secrets(): Promise<{ appDbPassword?: string; ipHashSecret?: strin
   return existsSync(file) ? (JSON.parse(await readFile(file, 'utf8')) as { appDbPassword?: string; ipHashSecret?: string }) : {};
 }
 
-/** What is measured so far, written after each section: a long run stopped half-way still leaves its figures. */
+function gitHead(): string {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * What is measured so far, written after each section: a long run stopped half-way still leaves its
+ * figures (bench/results/scale-partial-<database>.raw.json, one per scratch database, the --results input
+ * of a later --reuse run on that database).
+ */
 function checkpoint(results: Partial<ScaleResults>): void {
-  const file = path.join(ROOT, 'bench', 'results', 'scale-partial.raw.json');
+  const file = path.join(ROOT, 'bench', 'results', `scale-partial-${results.database ?? 'existing'}.raw.json`);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 }
 
-/** Sections 1–7 on a generated history in a scratch database. */
-async function runGenerated(sessions: number, results: Partial<ScaleResults>): Promise<void> {
+const ALL_SECTIONS = [1, 2, 3, 4, 5, 6, 7] as const;
+
+/** `--sections 3,4`: which sections to run (default every one; with --reuse every one but the ingest). */
+export function parseSections(value: string | undefined, reuse: boolean): Set<number> {
+  if (value === undefined) return new Set(ALL_SECTIONS.filter((s) => !reuse || s !== 1));
+  const sections = new Set(value.split(',').map((part) => Number(part.trim())));
+  for (const s of sections) if (!ALL_SECTIONS.includes(s as (typeof ALL_SECTIONS)[number])) throw new Error(`--sections takes numbers 1–7 separated by commas, got ${value}`);
+  if (reuse && sections.has(1)) throw new Error('--reuse: section 1 (ingest) needs a new database; leave out --reuse to load a history');
+  return sections;
+}
+
+/**
+ * The figures of an earlier run on the same database (`--results <raw.json>`, e.g. the kept run's
+ * scale-partial-<database>.raw.json), so a --reuse run that re-times some sections reports every section: what it
+ * re-runs replaces the earlier figure, the rest is carried over (each with the load average of its run).
+ */
+async function earlierResults(file: string): Promise<Partial<ScaleResults>> {
+  const parsed = z.object({ startedAt: z.string(), command: z.string() }).passthrough().parse(JSON.parse(await readFile(file, 'utf8')));
+  return parsed;
+}
+
+/**
+ * Sections 1–7 on a generated history in a scratch database: a new one, or with `--reuse lux_bench_<pid>`
+ * the database a `--keep` run left, whose history is already loaded (a failure after the ~1 h ingest of
+ * --full then costs only the sections that failed).
+ */
+async function runGenerated(sessions: number | undefined, sections: Set<number>, results: Partial<ScaleResults>): Promise<void> {
   const days = Number(args.days);
   const postgres = await resolvePostgres({ embeddedDataDir: path.join(ROOT, '.lux', 'bench-postgres'), log });
-  log(`creating and migrating lux_bench_${process.pid}…`);
-  const db = await createBenchDatabase(postgres.adminUrl);
+  const reuse = args.reuse;
+  if (reuse) log(`reusing ${reuse} (kept by an earlier run; not dropped at the end)…`);
+  else log(`creating and migrating lux_bench_${process.pid}…`);
+  const db = reuse ? await openBenchDatabase(postgres.adminUrl, reuse) : await createBenchDatabase(postgres.adminUrl);
+  results.database = db.name;
   const app = await createDatabasePool(db.appUrl, { maximumPoolSize: 4, statementTimeoutMs: 3_600_000 });
   const ipHashSecret = 'scale-bench-ip-hash-secret-0123456789abcdef';
   const stops: Array<() => Promise<void>> = [];
+  const section = (n: number, title: string): boolean => {
+    if (sections.has(n)) log(title);
+    return sections.has(n);
+  };
   try {
-    const company = await createBenchCompany(db, 'scale');
-    const lastDay = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-    const sessionsPerDay = Math.max(10, Math.round(sessions / days / SCALE_PROFILE.sessionsPerBaseDay));
-    const generator = { seed: Number(args.seed), days, lastDay, sessionsPerDay, browsePages: SCALE_PROFILE.browsePages, extraIntent: SCALE_PROFILE.extraIntent };
-    log(`1. ingest: ~${sessions.toLocaleString('en')} sessions (${sessionsPerDay} a base day, ${days} days to ${lastDay}) through COPY + ingest_event_batch, beside a plain COPY…`);
-    results.loadAverage = { atStart: loadAverage() };
-    const ingest = await loadHistoryByCopy({ ownerUrl: db.ownerUrl, ownerPool: db.ownerPool, companyId: company.companyId, ipHashSecret, generator, log });
-    results.ingest = ingest;
-    results.loadAverage.afterIngest = loadAverage();
-    checkpoint(results);
-    log(`   ${ingest.events.toLocaleString('en')} events: bulk path ${ingest.bulkPathSeconds.toFixed(1)} s vs plain COPY ${ingest.baselineCopySeconds.toFixed(1)} s; wall ${ingest.wallSeconds.toFixed(1)} s`);
-
-    log('6. disk (after VACUUM ANALYZE)…');
-    for (const table of ['raw_events', 'sessions', 'orders', 'identity_links', 'message_sends', 'message_events', 'ad_spend', BASELINE_TABLE]) {
-      await db.ownerPool.query(sql.unsafe`VACUUM (ANALYZE) ${sql.identifier([table])}`);
+    const company = reuse ? await findBenchCompany(db, 'scale') : await createBenchCompany(db, 'scale');
+    results.loadAverage = { ...results.loadAverage, atStart: loadAverage() };
+    let lastDay = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    let baselineTable: string | null = null;
+    if (sessions !== undefined && section(1, `1. ingest: ~${sessions.toLocaleString('en')} sessions through COPY + ingest_event_batch, beside a plain COPY…`)) {
+      const sessionsPerDay = Math.max(10, Math.round(sessions / days / SCALE_PROFILE.sessionsPerBaseDay));
+      const generator = { seed: Number(args.seed), days, lastDay, sessionsPerDay, browsePages: SCALE_PROFILE.browsePages, extraIntent: SCALE_PROFILE.extraIntent };
+      log(`   ${sessionsPerDay} sessions a base day, ${days} days to ${lastDay}`);
+      const ingest = await loadHistoryByCopy({ ownerUrl: db.ownerUrl, ownerPool: db.ownerPool, companyId: company.companyId, ipHashSecret, generator, log });
+      results.ingest = ingest;
+      baselineTable = BASELINE_TABLE;
+      results.loadAverage.afterIngest = loadAverage();
+      checkpoint(results);
+      log(`   ${ingest.events.toLocaleString('en')} events: bulk path ${ingest.bulkPathSeconds.toFixed(1)} s vs plain COPY ${ingest.baselineCopySeconds.toFixed(1)} s; wall ${ingest.wallSeconds.toFixed(1)} s`);
     }
-    results.disk = await measureDisk(db.ownerPool, ingest.rawJsonBytes / Math.max(1, ingest.events), BASELINE_TABLE);
-    await db.ownerPool.query(sql.unsafe`DROP TABLE ${sql.identifier([BASELINE_TABLE])}`);
+
+    if (section(6, '6. disk (after VACUUM ANALYZE)…')) {
+      for (const table of ['raw_events', 'sessions', 'orders', 'identity_links', 'message_sends', 'message_events', 'ad_spend', ...(baselineTable ? [baselineTable] : [])]) {
+        await db.ownerPool.query(sql.unsafe`VACUUM (ANALYZE) ${sql.identifier([table])}`);
+      }
+      const rawJsonBytesPerEvent = results.ingest ? results.ingest.rawJsonBytes / Math.max(1, results.ingest.events) : null;
+      const disk = await measureDisk(db.ownerPool, rawJsonBytesPerEvent, baselineTable);
+      // a reused database no longer has the baseline table: keep the figure its own run measured
+      results.disk = { ...disk, baselineBytesPerRow: disk.baselineBytesPerRow ?? results.disk?.baselineBytesPerRow ?? null };
+      results.loadAverage.afterDisk = loadAverage();
+    }
+    if (baselineTable) await db.ownerPool.query(sql.unsafe`DROP TABLE ${sql.identifier([baselineTable])}`);
+    // a reused history ends where it was generated to: the earlier run's last day (its freshness section
+    // has since added an event of its own day), else the last day with events
+    const generatedLast = results.size?.last;
     results.size = await companySize(db.ownerPool, company.companyId);
-
-    log('2. attribution backfill through Temporal…');
-    const temporal = await startBenchTemporal(app, log);
-    stops.push(temporal.stop);
-    const to = new Date(Date.parse(`${lastDay}T00:00:00Z`) + 2 * 86_400_000).toISOString();
-    const from = new Date(Date.parse(`${lastDay}T00:00:00Z`) - days * 86_400_000).toISOString();
-    results.attribution = await attributeHistory(temporal, app, company.companyId, { from, to });
-    results.loadAverage.afterAttribution = loadAverage();
-    checkpoint(results);
-    log(`   ${results.attribution.orders.toLocaleString('en')} orders: ${results.attribution.ordersPerSecond.toLocaleString('en')} orders/s vs read ${results.attribution.baseline.ordersPerSecond.toLocaleString('en')} orders/s`);
-
-    log('3. rollups of every day (rollupBackfill: core, messages, creatives) beside a scan…');
+    if (reuse) lastDay = generatedLast ?? results.size.last ?? lastDay;
     const first = results.size.first ?? lastDay;
-    results.rollups = await rollupHistory(temporal, db.ownerPool, company.companyId, TIME_ZONE, first, lastDay);
-    checkpoint(results);
-    results.scanSeconds = results.rollups.scan.fastestSeconds;
-    log(`   ${results.rollups.seconds.toFixed(1)} s vs scan ${results.scanSeconds.toFixed(2)} s = ${results.rollups.ratio}×`);
-
-    log('4. dashboard questions…');
-    results.dashboards = await timeDashboards(app, company.companyId, { date_from: first, date_to: lastDay }, Number(args.repeats));
-    results.loadAverage.afterDashboards = loadAverage();
     checkpoint(results);
 
-    log('5. freshness: POST /e → rollup of today → question…');
-    results.freshness = await measureFreshness({ temporal, appPool: app, ownerUrl: db.ownerUrl, appUrl: db.appUrl, ipHashSecret, companyId: company.companyId, siteKey: company.siteKey, timeZone: TIME_ZONE });
+    const temporal = [2, 3, 5].some((n) => sections.has(n)) ? await startBenchTemporal(app, log) : undefined;
+    if (temporal) stops.push(temporal.stop);
+    if (temporal && section(2, '2. attribution backfill through Temporal…')) {
+      const to = new Date(Date.parse(`${lastDay}T00:00:00Z`) + 2 * 86_400_000).toISOString();
+      const from = new Date(Date.parse(`${lastDay}T00:00:00Z`) - days * 86_400_000).toISOString();
+      results.attribution = await attributeHistory(temporal, app, company.companyId, { from, to });
+      results.loadAverage.afterAttribution = loadAverage();
+      checkpoint(results);
+      log(`   ${results.attribution.orders.toLocaleString('en')} orders: ${results.attribution.ordersPerSecond.toLocaleString('en')} orders/s vs read ${results.attribution.baseline.ordersPerSecond.toLocaleString('en')} orders/s`);
+    }
 
-    log('7. collector RSS under load beside a bare http server…');
-    const rssCompany = await createBenchCompany(db, 'rss');
-    results.loadAverage.beforeRss = loadAverage();
-    results.rss = await measureCollectorRss({ ownerUrl: db.ownerUrl, appUrl: db.appUrl, ipHashSecret, siteKey: rssCompany.siteKey, connections: Number(args['rss-connections']), warmupSeconds: 2, durationSeconds: Number(args['rss-seconds']) });
+    if (temporal && section(3, '3. rollups of every day (rollupBackfill: core, messages, creatives) beside a scan…')) {
+      results.rollups = await rollupHistory(temporal, db.ownerPool, company.companyId, TIME_ZONE, first, lastDay);
+      results.loadAverage.afterRollups = loadAverage();
+      checkpoint(results);
+      log(`   ${results.rollups.seconds.toFixed(1)} s vs scan ${results.rollups.scan.fastestSeconds.toFixed(2)} s = ${results.rollups.ratio}×`);
+    }
+
+    if (section(4, '4. dashboard questions…')) {
+      // the baseline: the rollups section's scan of the same rows, or (without it) a scan of our own
+      if (sections.has(3) && results.rollups) results.scanSeconds = results.rollups.scan.fastestSeconds;
+      else {
+        await scanDays(db.ownerPool, company.companyId, TIME_ZONE, first, lastDay); // warm the cache
+        results.scanSeconds = (await scanDays(db.ownerPool, company.companyId, TIME_ZONE, first, lastDay)).seconds;
+      }
+      results.dashboards = await timeDashboards(app, company.companyId, { date_from: first, date_to: lastDay }, Number(args.repeats));
+      results.loadAverage.afterDashboards = loadAverage();
+      checkpoint(results);
+      const slow = results.dashboards.filter((q) => !q.ok).map((q) => `${q.question} ${q.max.toFixed(0)} ms`);
+      log(`   ${results.dashboards.length - slow.length} of ${results.dashboards.length} ≤ 200 ms${slow.length ? `; over: ${slow.join(', ')}` : ''}`);
+    }
+
+    if (temporal && section(5, '5. freshness: POST /e → rollup of today → question…')) {
+      results.freshness = await measureFreshness({ temporal, appPool: app, ownerUrl: db.ownerUrl, appUrl: db.appUrl, ipHashSecret, companyId: company.companyId, siteKey: company.siteKey, timeZone: TIME_ZONE });
+      checkpoint(results);
+    }
+
+    if (section(7, '7. collector RSS under load beside a bare http server…')) {
+      const rssCompany = await createBenchCompany(db, 'rss');
+      results.loadAverage.beforeRss = loadAverage();
+      results.rss = await measureCollectorRss({ ownerUrl: db.ownerUrl, appUrl: db.appUrl, ipHashSecret, siteKey: rssCompany.siteKey, connections: Number(args['rss-connections']), warmupSeconds: 2, durationSeconds: Number(args['rss-seconds']) });
+    }
     results.loadAverage.atEnd = loadAverage();
     results.machine = { ...(results.machine as ScaleResults['machine']), postgres: await postgresVersion(db) };
   } finally {
     for (const stop of stops.reverse()) await stop().catch((error: unknown) => log(`stop failed: ${String(error)}`));
     await app.end().catch(() => undefined);
-    if (args.keep) log(`kept database ${db.name}`);
-    else await db.drop().catch(() => undefined);
+    if (args.keep || reuse) {
+      await db.ownerPool.end().catch(() => undefined);
+      log(`kept database ${db.name} (drop it with: dropdb -h 127.0.0.1 -U postgres ${db.name})`);
+    } else await db.drop().catch(() => undefined);
     await postgres.stop().catch(() => undefined);
   }
 }
@@ -230,14 +320,21 @@ async function runExisting(results: Partial<ScaleResults>): Promise<void> {
 
 async function main(): Promise<void> {
   const startedAt = new Date();
+  const command = `npm run bench:scale -- ${process.argv.slice(2).join(' ')}`.trim();
+  const earlier = args.results ? await earlierResults(args.results) : {};
   const results: Partial<ScaleResults> = {
+    ...earlier,
+    ...(args.results ? { earlier: { startedAt: earlier.startedAt, command: earlier.command, commit: earlier.commit, loadAverage: earlier.loadAverage } } : {}),
     startedAt: startedAt.toISOString(),
-    command: `npm run bench:scale -- ${process.argv.slice(2).join(' ')}`.trim(),
+    command,
+    commit: gitHead(),
+    loadAverage: {},
     machine: { nproc: os.availableParallelism(), cpu: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, postgres: '' },
   };
   const sessions = args.full ? 1_000_000 : args.sessions !== undefined ? Number(args.sessions) : undefined;
   if (sessions !== undefined && (!Number.isInteger(sessions) || sessions < 100)) throw new Error(`--sessions must be a whole number ≥ 100, got ${String(args.sessions)}`);
-  if (sessions !== undefined) await runGenerated(sessions, results);
+  if (args.reuse && sessions !== undefined) throw new Error('--reuse runs on the history already loaded: leave out --full/--sessions');
+  if (sessions !== undefined || args.reuse) await runGenerated(sessions, parseSections(args.sections, Boolean(args.reuse)), results);
   else await runExisting(results);
 
   const complete = results as ScaleResults;
