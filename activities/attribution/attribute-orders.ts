@@ -5,11 +5,12 @@
 // statement, the upsert of each order's path as ONE attribution_paths row (typed arrays, one per touch
 // field; the attribution_touches view unnests them, migration 0017). A single order is a batch of one.
 //
-// Throughput (docs/benchmarks.md, Attribution): data crosses the wire in columns (one JSON array per
-// field on the way in; on the way back one JSON document per batch, its rows read with json_to_recordset,
-// each path field as one Postgres array literal per order, cast to its typed array); session start times travel as integer microseconds (no
-// timestamp text to format and parse per touch); orders whose stored result is unchanged are dropped
-// before anything is sent.
+// Throughput (docs/benchmarks.md, Attribution): data crosses the wire in columns on the way in (one JSON
+// array per field); on the way back the changed orders travel as ONE binary parameter, an
+// attribution_write_row[] (migration 0022) in Postgres's binary format (lib/db/pg-binary.ts), so the
+// server parses no text at all; timestamps travel as integer microseconds both ways (exact, and no
+// timestamp text to format and parse); orders whose stored result is unchanged are dropped before anything
+// is sent.
 //
 // Idempotent: an order is written only when its result differs from the stored one (path_digest covers
 // the path); the upsert repeats that comparison, so a re-run with the same data changes nothing,
@@ -18,8 +19,9 @@
 import { createHash } from 'node:crypto';
 import { sql, type FragmentSqlToken } from 'slonik';
 import { z } from 'zod';
-import { attributeOrder, lastTouchRuleFromSettings, MATCHED_BY, type AttributionResult, type CandidateSession, type MatchedBy } from '../../lib/attribution/rules';
+import { attributeOrder, lastTouchRuleFromSettings, MATCHED_BY, type CandidateSession, type MatchedBy, type Touch } from '../../lib/attribution/rules';
 import { sourceMedium } from '../../lib/attribution/source-medium';
+import { PgCompositeArrayWriter, type PgBinaryWriter } from '../../lib/db/pg-binary';
 import type { TenantTransaction } from '../../lib/db/tenant';
 
 export type OrderRef = { source: string; externalId: string };
@@ -44,7 +46,6 @@ export const emptyAttributionCounts = (): AttributionCounts => ({ ordersRead: 0,
 // ~1 µs per element, seconds per 100k orders.
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isStringOrNull = (v: unknown): v is string | null => v === null || typeof v === 'string';
-const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isSafeInteger = (v: unknown): v is number => Number.isSafeInteger(v);
 const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
 const column = <T>(isElement: (v: unknown) => v is T, what: string) =>
@@ -56,8 +57,8 @@ const intColumn = (min: number, max: number) =>
 
 const storedFields = z.tuple([
   z.string(), // path_digest
-  z.string(), // order_updated_at as text
-  z.string(), // purchased_at as text
+  z.number().int(), // order_updated_at, µs since the epoch
+  z.number().int(), // purchased_at, µs since the epoch
   z.number(), // revenue_minor
   z.string(), // currency
   z.string(), // first_touch_reason
@@ -68,9 +69,9 @@ const storedFields = z.tuple([
 const orderColumns = z.object({
   source: column(isString, 'strings'),
   external_id: column(isString, 'strings'),
-  created_ms: column(isNumber, 'numbers'), // created_at, ms since the epoch
-  created_text: column(isString, 'strings'), // created_at as text (exact: cursors and storage)
-  updated_text: column(isString, 'strings'), // updated_at as text
+  created_us: column(isSafeInteger, 'integers'), // created_at, µs since the epoch (exact)
+  created_text: column(isString, 'strings'), // created_at as text (the keyset cursor)
+  updated_us: column(isSafeInteger, 'integers'), // updated_at, µs since the epoch (exact)
   total_minor: column(isSafeInteger, 'integers'),
   currency: column(isString, 'strings'),
   has_identity: column(isBoolean, 'booleans'),
@@ -90,7 +91,10 @@ const sessionColumns = z.object({
   referrer_host: column(isStringOrNull, 'strings or nulls'),
 });
 const batchRow = z.object({ orders: orderColumns, sessions: sessionColumns, settings: z.unknown() });
-type Batch = z.infer<typeof batchRow>;
+type Batch = z.infer<typeof batchRow> & {
+  /** pg_type OID of attribution_write_row (migration 0022): the binary write parameter names its element type */
+  writeRowOid: number;
+};
 
 /** µs since the epoch of a timestamptz expression, exactly (timestamptz is integer µs; fits a double below 2^53). */
 const epochMicros = (expression: FragmentSqlToken) => sql.fragment`(extract(epoch FROM ${expression}) * 1000000)::int8`;
@@ -99,8 +103,11 @@ const epochMicros = (expression: FragmentSqlToken) => sql.fragment`(extract(epoc
 async function readBatch(tx: TenantTransaction, companyId: string, selection: FragmentSqlToken): Promise<Batch> {
   // The planner's cost estimate for this statement is high (it cannot know how few rows a batch links),
   // high enough for JIT compilation, which costs more than the whole query; this transaction does without.
-  await tx.query(sql.unsafe`SELECT set_config('jit', 'off', true)`);
-  return tx.one(sql.type(batchRow)`
+  // The same round trip looks up the write parameter's element type, per batch rather than cached: a
+  // re-created type (a migration while workers run) then costs nothing but a new lookup.
+  const writeRowOid = await tx.oneFirst(sql.type(z.object({ oid: z.number().int().positive() }))`
+    SELECT 'attribution_write_row'::regtype::oid::int AS oid FROM (SELECT set_config('jit', 'off', true)) AS jit_off`);
+  const batch = await tx.one(sql.type(batchRow)`
     WITH batch AS MATERIALIZED (
       SELECT row_number() OVER (ORDER BY o.created_at, o.source, o.external_id)::int AS idx, o.source, o.external_id, o.created_at,
         o.updated_at, o.total_minor, o.currency, nullif(o.visitor_id, '') AS visitor_id, nullif(o.user_id, '') AS user_id,
@@ -151,7 +158,7 @@ async function readBatch(tx: TenantTransaction, companyId: string, selection: Fr
     stored AS (
       SELECT b.idx, a.fields FROM batch b
       CROSS JOIN LATERAL (
-        SELECT json_build_array(a.path_digest, a.order_updated_at::text, a.purchased_at::text, a.revenue_minor, a.currency, a.first_touch_reason,
+        SELECT json_build_array(a.path_digest, ${epochMicros(sql.fragment`a.order_updated_at`)}, ${epochMicros(sql.fragment`a.purchased_at`)}, a.revenue_minor, a.currency, a.first_touch_reason,
           a.last_touch_reason, ${epochMicros(sql.fragment`a.first_touch_at`)}, ${epochMicros(sql.fragment`a.last_touch_at`)}) AS fields
         FROM order_attribution a WHERE a.company_id = ${companyId} AND a.source = b.source AND a.external_id = b.external_id OFFSET 0
       ) a
@@ -160,9 +167,9 @@ async function readBatch(tx: TenantTransaction, companyId: string, selection: Fr
       (SELECT json_build_object(
          'source', coalesce(json_agg(b.source ORDER BY b.idx), '[]'),
          'external_id', coalesce(json_agg(b.external_id ORDER BY b.idx), '[]'),
-         'created_ms', coalesce(json_agg(extract(epoch FROM b.created_at) * 1000 ORDER BY b.idx), '[]'),
+         'created_us', coalesce(json_agg(${epochMicros(sql.fragment`b.created_at`)} ORDER BY b.idx), '[]'),
          'created_text', coalesce(json_agg(b.created_at::text ORDER BY b.idx), '[]'),
-         'updated_text', coalesce(json_agg(b.updated_at::text ORDER BY b.idx), '[]'),
+         'updated_us', coalesce(json_agg(${epochMicros(sql.fragment`b.updated_at`)} ORDER BY b.idx), '[]'),
          'total_minor', coalesce(json_agg(b.total_minor ORDER BY b.idx), '[]'),
          'currency', coalesce(json_agg(b.currency ORDER BY b.idx), '[]'),
          'has_identity', coalesce(json_agg(b.visitor_id IS NOT NULL OR b.user_id IS NOT NULL OR b.email_hash IS NOT NULL ORDER BY b.idx), '[]'),
@@ -181,91 +188,23 @@ async function readBatch(tx: TenantTransaction, companyId: string, selection: Fr
          'referrer_host', coalesce(json_agg(referrer_host), '[]'))
        FROM candidates) AS sessions,
       (SELECT settings FROM companies WHERE company_id = ${companyId}) AS settings`);
+  return { ...batch, writeRowOid };
 }
 
-// section: compute ---------------------------------------------------------------------------------------------
-type ComputedOrder = {
-  /** 0-based position in the batch's columns */
-  i: number;
-  result: AttributionResult;
-  /** first / last touch start, µs since the epoch (null: no such touch) */
-  firstAtUs: number | null;
-  lastAtUs: number | null;
-  /** the path as attribution_paths' array literals (PATH_COLUMNS order); also what the digest covers */
-  path: string[];
-  digest: string;
-  /** the stored attribution differs, or there is none: write this order */
-  changed: boolean;
+// section: compute and encode -------------------------------------------------------------------------------------
+/** attribution_write_row's field count (migration 0022): what encodeResult writes per order, in the type's order. */
+const WRITE_ROW_FIELDS = 39;
+
+type EncodedBatch = {
+  /** the changed orders as one attribution_write_row[] in binary format; null when none changed */
+  param: Buffer | null;
+  changed: number;
 };
 
-/** attribution_paths' array columns, in the order pathLiterals returns them (element i of each = touch i + 1). */
-const PATH_COLUMNS = [
-  'session_id', 'visitor_id', 'matched_by', 'started_at_us', 'channel', 'touch_source', 'touch_medium', 'campaign', 'role', 'reason',
-  'credit_first_touch_minor', 'credit_last_touch_minor', 'credit_linear_minor', 'credit_position_based_minor', 'credit_time_decay_minor',
-] as const;
-
-/**
- * One column of a path as a Postgres array literal. JSON.stringify (native, fast) already writes what an
- * array literal needs: `"` and `\` escaped by a backslash, null unquoted (NULL to Postgres, any case),
- * numbers bare; only the brackets differ. It differs for strings with control characters or lone
- * surrogates, which JSON writes as `\n` or `\uXXXX` (a literal would read "n" and "uXXXX"): those columns,
- * rare, are quoted element by element instead.
- */
-function arrayLiteral(values: readonly (string | number | null)[]): string {
-  const json = JSON.stringify(values);
-  if (!JSON_ONLY_ESCAPES.test(json)) return `{${json.slice(1, -1)}}`;
-  return `{${values.map((v) => (v === null ? 'NULL' : typeof v === 'number' ? String(v) : `"${v.replace(/["\\]/g, '\\$&')}"`)).join(',')}}`;
-}
-/** a backslash followed by anything but `"` or `\` (a JSON-only escape such as `\n`, `\t`, `\u0001`; or a false alarm, which only costs time) */
-const JSON_ONLY_ESCAPES = /\\[^"\\]/;
-
-/** Numbers and our own identifiers (matched_by, role, reason: `[a-z0-9_+]`) need no quoting in an array literal. */
-const bareLiteral = (values: readonly (string | number)[]): string => `{${values.join(',')}}`;
-
-/**
- * The path of one order as Postgres array literals, one per PATH_COLUMNS entry. Literals, not JSON arrays:
- * Postgres parses an array literal ~3× faster than json_to_recordset converts a JSON array to a typed
- * one, and parsing is most of what a write costs (docs/benchmarks.md § Attribution, run 3).
- */
-function pathLiterals(result: AttributionResult, startedUs: ReadonlyMap<string, number>): string[] {
-  const touches = result.touches;
-  const n = touches.length;
-  const sessionId = new Array<string>(n), visitorId = new Array<string | null>(n), matchedBy = new Array<string>(n), started = new Array<number>(n);
-  const channel = new Array<string>(n), source = new Array<string>(n), medium = new Array<string>(n), campaign = new Array<string | null>(n);
-  const role = new Array<string>(n), reason = new Array<string>(n), first = new Array<number>(n), last = new Array<number>(n);
-  const linear = new Array<number>(n), positionBased = new Array<number>(n), timeDecay = new Array<number>(n);
-  for (let k = 0; k < n; k++) {
-    const t = touches[k];
-    if (!t) continue;
-    sessionId[k] = t.sessionId;
-    visitorId[k] = t.visitorId;
-    matchedBy[k] = t.matchedBy;
-    started[k] = startedUs.get(t.sessionId) ?? 0;
-    channel[k] = t.channel;
-    source[k] = t.source;
-    medium[k] = t.medium;
-    campaign[k] = t.campaign;
-    role[k] = t.role;
-    reason[k] = t.reason;
-    first[k] = t.credits.first_touch;
-    last[k] = t.credits.last_touch;
-    linear[k] = t.credits.linear;
-    positionBased[k] = t.credits.position_based;
-    timeDecay[k] = t.credits.time_decay;
-  }
-  // PATH_COLUMNS order
-  return [
-    arrayLiteral(sessionId), arrayLiteral(visitorId), bareLiteral(matchedBy), bareLiteral(started), arrayLiteral(channel), arrayLiteral(source),
-    arrayLiteral(medium), arrayLiteral(campaign), bareLiteral(role), bareLiteral(reason), bareLiteral(first), bareLiteral(last), bareLiteral(linear),
-    bareLiteral(positionBased), bareLiteral(timeDecay),
-  ];
-}
-
-function compute(batch: Batch): ComputedOrder[] {
-  const rule = lastTouchRuleFromSettings(batch.settings);
+/** The candidate sessions of each order of the batch (by 0-based position), and every session's exact start. */
+function candidatesByOrder(batch: Batch): { byOrder: (CandidateSession[] | undefined)[]; startedUs: Map<string, number> } {
   const { orders, sessions: s } = batch;
-  const count = orders.source.length;
-  const byOrder: (CandidateSession[] | undefined)[] = new Array<CandidateSession[] | undefined>(count);
+  const byOrder: (CandidateSession[] | undefined)[] = new Array<CandidateSession[] | undefined>(orders.source.length);
   // a session's exact start (µs) by id, for the whole batch: a session linked to two orders started once
   const startedUs = new Map<string, number>();
   // source / medium follow from four fields that repeat across sessions: computed once per combination
@@ -289,91 +228,122 @@ function compute(batch: Batch): ComputedOrder[] {
     (byOrder[i] ??= []).push(session);
     startedUs.set(sessionId, us);
   }
-  const computed: ComputedOrder[] = new Array<ComputedOrder>(count);
-  for (let i = 0; i < count; i++) {
+  return { byOrder, startedUs };
+}
+
+/**
+ * The path of one order as attribution_write_row's array fields (attribution_paths' columns, in order;
+ * element k = touch k + 1), written straight from the touches: no intermediate arrays.
+ */
+function encodePath(w: PgBinaryWriter, touches: readonly Touch[], startedUs: ReadonlyMap<string, number>): void {
+  const n = touches.length;
+  w.fieldTextArray(n, (k) => touches[k]?.sessionId ?? '');
+  w.fieldTextArray(n, (k) => touches[k]?.visitorId ?? null);
+  w.fieldTextArray(n, (k) => touches[k]?.matchedBy ?? '');
+  w.fieldInt8Array(n, (k) => startedUs.get(touches[k]?.sessionId ?? '') ?? 0);
+  w.fieldTextArray(n, (k) => touches[k]?.channel ?? '');
+  w.fieldTextArray(n, (k) => touches[k]?.source ?? '');
+  w.fieldTextArray(n, (k) => touches[k]?.medium ?? '');
+  w.fieldTextArray(n, (k) => touches[k]?.campaign ?? null);
+  w.fieldTextArray(n, (k) => touches[k]?.role ?? '');
+  w.fieldTextArray(n, (k) => touches[k]?.reason ?? '');
+  w.fieldInt8Array(n, (k) => touches[k]?.credits.first_touch ?? 0);
+  w.fieldInt8Array(n, (k) => touches[k]?.credits.last_touch ?? 0);
+  w.fieldInt8Array(n, (k) => touches[k]?.credits.linear ?? 0);
+  w.fieldInt8Array(n, (k) => touches[k]?.credits.position_based ?? 0);
+  w.fieldInt8Array(n, (k) => touches[k]?.credits.time_decay ?? 0);
+}
+
+/**
+ * Runs the rules on every order of the batch and encodes the orders whose result differs from the stored
+ * one as the write parameter. Each order is encoded first and dropped again when unchanged: the digest is
+ * taken over its encoded path, the bytes the server will store.
+ */
+function computeAndEncode(batch: Batch): EncodedBatch {
+  const rule = lastTouchRuleFromSettings(batch.settings);
+  const { orders } = batch;
+  const { byOrder, startedUs } = candidatesByOrder(batch);
+  const out = new PgCompositeArrayWriter(batch.writeRowOid, 1 << 20);
+  const w = out.writer;
+  for (let i = 0; i < orders.source.length; i++) {
     const revenueMinor = orders.total_minor[i] ?? 0;
-    const result = attributeOrder({ purchasedAt: orders.created_ms[i] ?? 0, revenueMinor, hasIdentity: orders.has_identity[i] ?? false }, byOrder[i] ?? [], rule);
-    const path = pathLiterals(result, startedUs);
-    const digest = createHash('sha1').update(`${result.ruleVersion}\u0000${result.lastTouchRule}\u0000${path.join('\u0000')}`).digest('hex');
-    const firstAtUs = result.firstTouch ? (startedUs.get(result.firstTouch.sessionId) ?? null) : null;
-    const lastAtUs = result.lastTouch ? (startedUs.get(result.lastTouch.sessionId) ?? null) : null;
+    const purchasedUs = orders.created_us[i] ?? 0;
+    const updatedUs = orders.updated_us[i] ?? 0;
+    const currency = orders.currency[i] ?? '';
+    const result = attributeOrder({ purchasedAt: purchasedUs / 1000, revenueMinor, hasIdentity: orders.has_identity[i] ?? false }, byOrder[i] ?? [], rule);
+    const first = result.firstTouch;
+    const last = result.lastTouch;
+    const firstAtUs = first ? (startedUs.get(first.sessionId) ?? null) : null;
+    const lastAtUs = last ? (startedUs.get(last.sessionId) ?? null) : null;
+
+    // attribution_write_row, field by field in the type's order
+    const start = out.beginElement(WRITE_ROW_FIELDS);
+    w.fieldText(orders.source[i] ?? '');
+    w.fieldText(orders.external_id[i] ?? '');
+    w.fieldText(result.ruleVersion);
+    w.fieldText(result.lastTouchRule);
+    w.fieldTimestamptzMicros(purchasedUs);
+    w.fieldText(currency);
+    w.fieldInt8(revenueMinor);
+    w.fieldTimestamptzMicros(updatedUs);
+    w.fieldInt4(result.touches.length);
+    w.fieldText(first?.sessionId ?? null);
+    w.fieldTimestamptzMicros(firstAtUs);
+    w.fieldText(first?.channel ?? null);
+    w.fieldText(first?.source ?? null);
+    w.fieldText(first?.medium ?? null);
+    w.fieldText(first?.campaign ?? null);
+    w.fieldText(result.firstTouchReason);
+    w.fieldText(last?.sessionId ?? null);
+    w.fieldTimestamptzMicros(lastAtUs);
+    w.fieldText(last?.channel ?? null);
+    w.fieldText(last?.source ?? null);
+    w.fieldText(last?.medium ?? null);
+    w.fieldText(last?.campaign ?? null);
+    w.fieldText(result.lastTouchReason);
+    const pathStart = w.length;
+    encodePath(w, result.touches, startedUs);
+    const digest = createHash('sha1').update(`${result.ruleVersion}\u0000${result.lastTouchRule}\u0000`).update(w.since(pathStart)).digest('hex');
+
     const stored = orders.stored[i] ?? null;
     // the upsert's WHERE, compared here first: an unchanged order is not even sent
     const changed =
       stored === null ||
       stored[0] !== digest ||
-      stored[1] !== orders.updated_text[i] ||
-      stored[2] !== orders.created_text[i] ||
+      stored[1] !== updatedUs ||
+      stored[2] !== purchasedUs ||
       stored[3] !== revenueMinor ||
-      stored[4] !== orders.currency[i] ||
+      stored[4] !== currency ||
       stored[5] !== result.firstTouchReason ||
       stored[6] !== result.lastTouchReason ||
       stored[7] !== firstAtUs ||
       stored[8] !== lastAtUs;
-    computed[i] = { i, result, firstAtUs, lastAtUs, path, digest, changed };
+    if (!changed) {
+      out.discardElement(start);
+      continue;
+    }
+    w.fieldText(digest);
+    out.endElement();
   }
-  return computed;
+  return { param: out.finish(), changed: out.elements };
 }
 
 // section: write -----------------------------------------------------------------------------------------------
 const writtenRow = z.object({ orders: z.number().int(), touches: z.number().int() });
 
-/**
- * The changed orders as one JSON array of objects whose keys are the write statement's record columns:
- * the order's fields, and its path as array literals (text, cast to the typed arrays in SQL).
- */
-function writeDocument(batch: Batch, changed: readonly ComputedOrder[]): string {
-  const { orders } = batch;
-  const rows = new Array<Record<string, string | number | null | undefined>>(changed.length);
-  for (let k = 0; k < changed.length; k++) {
-    const c = changed[k];
-    if (!c) continue;
-    const r = c.result;
-    const first = r.firstTouch;
-    const last = r.lastTouch;
-    const row: Record<string, string | number | null | undefined> = {
-      source: orders.source[c.i], external_id: orders.external_id[c.i], rule_version: r.ruleVersion, last_touch_rule: r.lastTouchRule,
-      purchased_at: orders.created_text[c.i], currency: orders.currency[c.i], revenue_minor: orders.total_minor[c.i], order_updated_at: orders.updated_text[c.i],
-      touch_count: r.touches.length,
-      first_session_id: first?.sessionId ?? null, first_at_us: c.firstAtUs, first_channel: first?.channel ?? null, first_source: first?.source ?? null,
-      first_medium: first?.medium ?? null, first_campaign: first?.campaign ?? null, first_reason: r.firstTouchReason,
-      last_session_id: last?.sessionId ?? null, last_at_us: c.lastAtUs, last_channel: last?.channel ?? null, last_source: last?.source ?? null,
-      last_medium: last?.medium ?? null, last_campaign: last?.campaign ?? null, last_reason: r.lastTouchReason, path_digest: c.digest,
-    };
-    PATH_COLUMNS.forEach((name, j) => (row[name] = c.path[j]));
-    rows[k] = row;
-  }
-  return JSON.stringify(rows);
-}
-
-/** timestamptz from integer µs since the epoch (exact; NULL stays NULL) */
-const fromEpochMicros = (column: FragmentSqlToken) => sql.fragment`timestamptz '1970-01-01T00:00:00Z' + ${column} * interval '1 microsecond'`;
-
-async function writeResults(tx: TenantTransaction, companyId: string, batch: Batch, computed: readonly ComputedOrder[]): Promise<{ ordersWritten: number; touchesWritten: number }> {
-  const changed = computed.filter((c) => c.changed);
-  if (changed.length === 0) return { ordersWritten: 0, touchesWritten: 0 };
+async function writeResults(tx: TenantTransaction, companyId: string, encoded: EncodedBatch): Promise<{ ordersWritten: number; touchesWritten: number }> {
+  if (encoded.param === null) return { ordersWritten: 0, touchesWritten: 0 };
   const written = await tx.one(sql.type(writtenRow)`
-    WITH r AS MATERIALIZED (
-      SELECT * FROM json_to_recordset(${writeDocument(batch, changed)}::json) AS r(
-        source text, external_id text, rule_version text, last_touch_rule text, purchased_at timestamptz, currency text, revenue_minor bigint,
-        order_updated_at timestamptz, touch_count integer,
-        first_session_id text, first_at_us bigint, first_channel text, first_source text, first_medium text, first_campaign text, first_reason text,
-        last_session_id text, last_at_us bigint, last_channel text, last_source text, last_medium text, last_campaign text, last_reason text,
-        path_digest text,
-        -- array literals, cast below
-        session_id text, visitor_id text, matched_by text, started_at_us text, channel text, touch_source text, touch_medium text,
-        campaign text, role text, reason text, credit_first_touch_minor text, credit_last_touch_minor text, credit_linear_minor text,
-        credit_position_based_minor text, credit_time_decay_minor text)
-    ),
+    WITH r AS MATERIALIZED (SELECT * FROM unnest(${sql.binary(encoded.param)}::attribution_write_row[])),
     attribution AS (
       INSERT INTO order_attribution AS a (company_id, source, external_id, rule_version, last_touch_rule, purchased_at, currency, revenue_minor,
         order_updated_at, touch_count, first_touch_session_id, first_touch_at, first_touch_channel, first_touch_source, first_touch_medium,
         first_touch_campaign, first_touch_reason, last_touch_session_id, last_touch_at, last_touch_channel, last_touch_source, last_touch_medium,
         last_touch_campaign, last_touch_reason, path_digest)
       SELECT ${companyId}, r.source, r.external_id, r.rule_version, r.last_touch_rule, r.purchased_at, r.currency, r.revenue_minor, r.order_updated_at,
-        r.touch_count, r.first_session_id, ${fromEpochMicros(sql.fragment`r.first_at_us`)}, r.first_channel, r.first_source, r.first_medium,
-        r.first_campaign, r.first_reason, r.last_session_id, ${fromEpochMicros(sql.fragment`r.last_at_us`)}, r.last_channel, r.last_source,
-        r.last_medium, r.last_campaign, r.last_reason, r.path_digest
+        r.touch_count, r.first_touch_session_id, r.first_touch_at, r.first_touch_channel, r.first_touch_source, r.first_touch_medium,
+        r.first_touch_campaign, r.first_touch_reason, r.last_touch_session_id, r.last_touch_at, r.last_touch_channel, r.last_touch_source,
+        r.last_touch_medium, r.last_touch_campaign, r.last_touch_reason, r.path_digest
       FROM r
       ORDER BY r.source, r.external_id -- a stable lock order between concurrent runs
       ON CONFLICT (company_id, source, external_id) DO UPDATE SET
@@ -397,10 +367,9 @@ async function writeResults(tx: TenantTransaction, companyId: string, batch: Bat
       INSERT INTO attribution_paths AS p (company_id, source, external_id, session_id, visitor_id, matched_by, started_at_us, channel, touch_source,
         touch_medium, campaign, role, reason, credit_first_touch_minor, credit_last_touch_minor, credit_linear_minor, credit_position_based_minor,
         credit_time_decay_minor)
-      SELECT ${companyId}, r.source, r.external_id, r.session_id::text[], r.visitor_id::text[], r.matched_by::text[], r.started_at_us::int8[],
-        r.channel::text[], r.touch_source::text[], r.touch_medium::text[], r.campaign::text[], r.role::text[], r.reason::text[],
-        r.credit_first_touch_minor::int8[], r.credit_last_touch_minor::int8[], r.credit_linear_minor::int8[], r.credit_position_based_minor::int8[],
-        r.credit_time_decay_minor::int8[]
+      SELECT ${companyId}, r.source, r.external_id, r.session_id, r.visitor_id, r.matched_by, r.started_at_us, r.channel, r.touch_source,
+        r.touch_medium, r.campaign, r.role, r.reason, r.credit_first_touch_minor, r.credit_last_touch_minor, r.credit_linear_minor,
+        r.credit_position_based_minor, r.credit_time_decay_minor
       FROM r JOIN attribution USING (source, external_id)
       ORDER BY r.source, r.external_id
       ON CONFLICT (company_id, source, external_id) DO UPDATE SET
@@ -424,8 +393,7 @@ export async function attributeOrderRefs(tx: TenantTransaction, companyId: strin
     SELECT o.* FROM fct_orders o JOIN unnest(${sources}::text[], ${ids}::text[]) AS k(source, external_id)
       ON o.source = k.source AND o.external_id = k.external_id
     WHERE o.company_id = ${companyId}`);
-  const computed = compute(batch);
-  const counts = await writeResults(tx, companyId, batch, computed);
+  const counts = await writeResults(tx, companyId, computeAndEncode(batch));
   const found = new Set(batch.orders.source.map((source, i) => `${source}\u0000${batch.orders.external_id[i] ?? ''}`));
   const missing = refs.filter((r) => !found.has(`${r.source}\u0000${r.externalId}`));
   let ordersRemoved = 0;
@@ -469,8 +437,7 @@ export async function attributeOrderRange(tx: TenantTransaction, companyId: stri
       ${pending}
     ORDER BY o.created_at, o.source, o.external_id
     LIMIT ${input.limit}`);
-  const computed = compute(batch);
-  const counts = await writeResults(tx, companyId, batch, computed);
+  const counts = await writeResults(tx, companyId, computeAndEncode(batch));
   const n = batch.orders.source.length;
   const next =
     n > 0 && n >= input.limit ? { createdAt: batch.orders.created_text[n - 1] ?? '', source: batch.orders.source[n - 1] ?? '', externalId: batch.orders.external_id[n - 1] ?? '' } : null;
