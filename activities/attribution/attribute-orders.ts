@@ -254,6 +254,16 @@ function encodePath(w: PgBinaryWriter, touches: readonly Touch[], startedUs: Rea
   w.fieldInt8Array(n, (k) => touches[k]?.credits.time_decay ?? 0);
 }
 
+/** The first_touch_* or last_touch_* fields before the reason: session id, start, channel, source, medium, campaign (all NULL without a touch). */
+function encodeChosenTouch(w: PgBinaryWriter, touch: Touch | null, atUs: number | null): void {
+  w.fieldText(touch?.sessionId ?? null);
+  w.fieldTimestamptzMicros(atUs);
+  w.fieldText(touch?.channel ?? null);
+  w.fieldText(touch?.source ?? null);
+  w.fieldText(touch?.medium ?? null);
+  w.fieldText(touch?.campaign ?? null);
+}
+
 /**
  * Runs the rules on every order of the batch and encodes the orders whose result differs from the stored
  * one as the write parameter. Each order is encoded first and dropped again when unchanged: the digest is
@@ -287,19 +297,9 @@ function computeAndEncode(batch: Batch): EncodedBatch {
     w.fieldInt8(revenueMinor);
     w.fieldTimestamptzMicros(updatedUs);
     w.fieldInt4(result.touches.length);
-    w.fieldText(first?.sessionId ?? null);
-    w.fieldTimestamptzMicros(firstAtUs);
-    w.fieldText(first?.channel ?? null);
-    w.fieldText(first?.source ?? null);
-    w.fieldText(first?.medium ?? null);
-    w.fieldText(first?.campaign ?? null);
+    encodeChosenTouch(w, first, firstAtUs);
     w.fieldText(result.firstTouchReason);
-    w.fieldText(last?.sessionId ?? null);
-    w.fieldTimestamptzMicros(lastAtUs);
-    w.fieldText(last?.channel ?? null);
-    w.fieldText(last?.source ?? null);
-    w.fieldText(last?.medium ?? null);
-    w.fieldText(last?.campaign ?? null);
+    encodeChosenTouch(w, last, lastAtUs);
     w.fieldText(result.lastTouchReason);
     const pathStart = w.length;
     encodePath(w, result.touches, startedUs);
