@@ -100,9 +100,9 @@ export class PgBinaryWriter {
   private lengthPrefixedText(value: string): void {
     // at most 3 UTF-8 bytes per UTF-16 code unit
     this.reserve(4 + value.length * 3);
-    // Short ASCII strings (ids, channels, reasons: most of what is written) byte by byte: cheaper than a
+    // Short ASCII strings (UUIDs, channels, reasons: most of what is written) byte by byte: cheaper than a
     // call into the native UTF-8 encoder per value. Anything else takes Buffer.write.
-    if (value.length <= 32) {
+    if (value.length <= 64) {
       const start = this.position + 4;
       let k = 0;
       for (; k < value.length; k++) {

@@ -40,6 +40,15 @@ describe('PgBinaryWriter', () => {
     );
   });
 
+  it('writes short ASCII, long ASCII and non-ASCII text alike (two code paths, one encoding)', () => {
+    for (const value of ['0c9d6f43-8d1e-4a4e-9a57-3f1f2a1b9c10', 'x'.repeat(64), 'y'.repeat(65), 'ascii then ü', `${'z'.repeat(63)}€`]) {
+      const w = new PgBinaryWriter(1);
+      w.fieldText(value);
+      const utf8 = Buffer.from(value, 'utf8');
+      expect(hex(w.bytes)).toBe(int32(PG_OID.text) + int32(utf8.length) + hex(utf8));
+    }
+  });
+
   it('writes timestamptz as µs since 2000-01-01 from µs since 1970', () => {
     const w = new PgBinaryWriter();
     w.fieldTimestamptzMicros(946_684_800_000_001); // 2000-01-01T00:00:00.000001Z
