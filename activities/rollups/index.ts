@@ -3,7 +3,10 @@
 // then set-based INSERT … SELECT), so a retry or a second run writes identical rows. rollupCompanyDays
 // does the same for a range of days in one statement (rollup_company_days(), migration 0018: what
 // rollupBackfill uses, one pass over the range instead of one transaction per day). Each returns the rows
-// it wrote per table and day, which the Temporal UI shows and rollup_runs keeps.
+// it wrote per table and day, which the Temporal UI shows and rollup_runs keeps. Both also recompute the
+// attribution paths of the same days in the same transaction (rollup_attribution_paths(), migration 0021:
+// agg_daily_attribution_paths, what attribution/top_paths and path_lengths read); its rows are in the
+// result, not in rollup_runs (which rollup_company_day(s) write).
 import { Context } from '@temporalio/activity';
 import { sql } from 'slonik';
 import { z } from 'zod';
@@ -39,9 +42,11 @@ const companyRow = z.object({ time_zone: z.string(), reporting_currency: z.strin
 /** Recomputes one (company, day); `workflowId` is recorded in rollup_runs. Exported for the benchmark and tests. */
 export async function rollupCompanyDaySql(pool: DatabasePool, companyId: string, dayValue: string, workflowId: string | null): Promise<RollupDayResult> {
   const started = performance.now();
-  const rows = await withTenant(pool, companyId, (tx) =>
-    tx.any(sql.type(countRow)`SELECT table_name, rows_written FROM rollup_company_day(${companyId}, ${dayValue}::date, ${workflowId})`),
-  );
+  const rows = await withTenant(pool, companyId, async (tx) => [
+    ...(await tx.any(sql.type(countRow)`SELECT table_name, rows_written FROM rollup_company_day(${companyId}, ${dayValue}::date, ${workflowId})`)),
+    ...(await tx.any(sql.type(countRow)`
+      SELECT 'agg_daily_attribution_paths' AS table_name, rows_written FROM rollup_attribution_paths(${companyId}, ${dayValue}::date, ${dayValue}::date)`)),
+  ]);
   const rowsWritten = Object.fromEntries(rows.map((r) => [r.table_name, r.rows_written]));
   return { companyId, day: dayValue, rowsWritten, rowsTotal: rows.reduce((n, r) => n + r.rows_written, 0), durationMs: Math.round(performance.now() - started) };
 }
@@ -49,10 +54,12 @@ export async function rollupCompanyDaySql(pool: DatabasePool, companyId: string,
 /** Recomputes every day of [from, to] in one statement (rollup_company_days); exported for the benchmark and tests. */
 export async function rollupCompanyDaysSql(pool: DatabasePool, companyId: string, from: string, to: string, workflowId: string | null): Promise<RollupRangeResult> {
   const started = performance.now();
-  const rows = await withTenant(pool, companyId, (tx) =>
-    tx.any(sql.type(dayCountRow)`
-      SELECT day::text AS day, table_name, rows_written FROM rollup_company_days(${companyId}, ${from}::date, ${to}::date, ${workflowId})`),
-  );
+  const rows = await withTenant(pool, companyId, async (tx) => [
+    ...(await tx.any(sql.type(dayCountRow)`
+      SELECT day::text AS day, table_name, rows_written FROM rollup_company_days(${companyId}, ${from}::date, ${to}::date, ${workflowId})`)),
+    ...(await tx.any(sql.type(dayCountRow)`
+      SELECT day::text AS day, 'agg_daily_attribution_paths' AS table_name, rows_written FROM rollup_attribution_paths(${companyId}, ${from}::date, ${to}::date)`)),
+  ]);
   const durationMs = Math.round(performance.now() - started);
   const byDay = new Map<string, Record<string, number>>();
   for (const r of rows) byDay.set(r.day, { ...byDay.get(r.day), [r.table_name]: r.rows_written });

@@ -205,7 +205,11 @@ test('dailyRollup through Temporal recomputes the given days with CompanyId set,
   // every per-day rollup kind of DAY_ROLLUPS ran for every day ('core' first; other issues add theirs)
   expect(result.days.map((d) => [d.day, d.rollups.map((r) => r.rollup)])).toEqual(FIXTURE_DAYS.map((d) => [d, DAY_ROLLUPS.map((r) => r.name)]));
   expect(DAY_ROLLUPS[0]?.name).toBe('core');
-  expect(result.days[0]?.rollups.find((r) => r.rollup === 'core')?.rowsTotal).toBe(22);
+  // 22 rows of rollup_company_day (as rollup_runs records them, above) + the day's attribution paths (0021):
+  // o1 (23:15Z on 03-29 = 00:15 local on 03-30, EUR) and o2 (USD) are the day's attributed orders, one path row each
+  const core = result.days[0]?.rollups.find((r) => r.rollup === 'core');
+  expect(core?.rowsWritten.agg_daily_attribution_paths).toBe(2);
+  expect(core?.rowsTotal).toBe(22 + 2);
   expect(result.alertEvaluationStarted).toBeNull();
   expect(await snapshot(companyId)).toEqual(before);
   const description = await handle.describe();

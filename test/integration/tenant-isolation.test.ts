@@ -150,6 +150,10 @@ const FIXTURES: Record<string, (tx: DatabaseTransactionConnection, companyId: st
   agg_daily_mrr: (tx, c) =>
     tx.query(sql.unsafe`INSERT INTO agg_daily_mrr (company_id, day, currency, active_subscriptions, new_subscriptions, churned_subscriptions, mrr_minor, reporting_currency, fx_rate_missing)
                         VALUES (${c}, current_date, 'EUR', 1, 0, 0, 900, 'EUR', false)`),
+  // attribution paths per day (migration 0021)
+  agg_daily_attribution_paths: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO agg_daily_attribution_paths (company_id, day, first_touch_channel, last_touch_channel, currency, touch_count, orders, revenue_minor)
+                        VALUES (${c}, current_date, 'Email', 'Direct', 'EUR', 1, 1, 100)`),
   rollup_runs: (tx, c) =>
     tx.query(sql.unsafe`INSERT INTO rollup_runs (company_id, day, duration_ms, rows_written, rows_total) VALUES (${c}, current_date, 1, '{}'::jsonb, 0)`),
   // rollup inputs kept by triggers (migration 0018); written directly here so the fixture does not depend on them
