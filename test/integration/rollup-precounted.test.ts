@@ -5,7 +5,9 @@
 // agg_daily_* row of every day must be identical — per day and for the range at once — also after
 // orders change status and after the company's time zone changes (counts rebuilt). The maintained tables
 // are compared with a recomputation from raw_events and orders, and a retried ingest batch counts nothing
-// twice. (The hand-worked CSV fixture is test/integration/rollups.test.ts.)
+// twice. Since migration 0020 the rollups read one row per order from order_rollup_inputs (kept by
+// triggers on orders and order_attribution): it is compared with a recomputation from orders and
+// order_attribution after each change. (The hand-worked CSV fixture is test/integration/rollups.test.ts.)
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -110,6 +112,41 @@ async function firstOrders(): Promise<{ kept: readonly string[]; recomputed: rea
         AND (email_hash IS NOT NULL OR customer_external_id IS NOT NULL)
     ) o
     GROUP BY customer_key ORDER BY 1`);
+  return { kept, recomputed };
+}
+
+/**
+ * order_rollup_inputs (migration 0020) as it is, and recomputed from orders and order_attribution alone
+ * (the rank and first-order instant by window functions over the customer's counted orders, not from
+ * customer_first_orders), for every order of the company.
+ */
+async function orderInputs(): Promise<{ kept: readonly string[]; recomputed: readonly string[] }> {
+  const kept = await db.ownerPool.anyFirst(sql.type(countsRow)`
+    SELECT concat_ws('|', source, external_id, created_at, counted, currency, total_minor, customer_key, first_order_at, earlier_orders, first_touch_at,
+      ft_channel, ft_source, ft_medium, ft_campaign, lt_channel, lt_source, lt_medium, lt_campaign) AS r
+    FROM order_rollup_inputs WHERE company_id = ${companyId} ORDER BY 1`);
+  const recomputed = await db.ownerPool.anyFirst(sql.type(countsRow)`
+    WITH k AS (
+      SELECT o.*, CASE WHEN o.email_hash IS NOT NULL THEN 'email:' || o.email_hash
+                       WHEN o.customer_external_id IS NOT NULL THEN 'customer:' || o.source || ':' || o.customer_external_id
+                       ELSE 'order:' || o.source || ':' || o.external_id END AS key,
+        o.merged_into_external_id IS NULL AND o.status IN ('paid', 'fulfilled', 'partially_refunded', 'refunded') AS is_counted
+      FROM orders o WHERE o.company_id = ${companyId}
+    ),
+    ranked AS (
+      SELECT k.*, CASE WHEN is_counted THEN row_number() OVER (PARTITION BY key, is_counted ORDER BY created_at, source, external_id) END AS rn,
+        min(created_at) FILTER (WHERE is_counted) OVER (PARTITION BY key) AS first_at, count(*) FILTER (WHERE is_counted) OVER (PARTITION BY key) AS n_counted
+      FROM k
+    )
+    SELECT concat_ws('|', r.source, r.external_id, r.created_at, r.is_counted, r.currency, r.total_minor, r.key,
+      CASE WHEN r.key LIKE 'order:%' THEN r.created_at ELSE coalesce(r.first_at, r.created_at) END,
+      CASE WHEN r.key LIKE 'order:%' OR r.n_counted = 0 OR r.rn = 1 THEN 0 WHEN r.rn = 2 THEN 1 ELSE 2 END, a.first_touch_at,
+      coalesce(a.first_touch_channel, '(unattributed)'), coalesce(a.first_touch_source, '(none)'), coalesce(a.first_touch_medium, '(none)'),
+      coalesce(a.first_touch_campaign, '(not set)'), coalesce(a.last_touch_channel, '(unattributed)'), coalesce(a.last_touch_source, '(none)'),
+      coalesce(a.last_touch_medium, '(none)'), coalesce(a.last_touch_campaign, '(not set)')) AS r
+    FROM ranked r
+    LEFT JOIN order_attribution a ON a.company_id = r.company_id AND a.source = r.source AND a.external_id = r.external_id
+    ORDER BY 1`);
   return { kept, recomputed };
 }
 
@@ -224,6 +261,12 @@ test('customer_first_orders equals each customer’s first two counted orders', 
   expect(kept).toEqual(recomputed);
 });
 
+test('order_rollup_inputs holds every order with its rank, first-order instant and labels', async () => {
+  const { kept, recomputed } = await orderInputs();
+  expect(kept.length).toBeGreaterThan(400);
+  expect(kept).toEqual(recomputed);
+});
+
 test('the rollups from the kept counts equal the from-raw rollups, per day and for the range in one statement', async () => {
   await expectSameRollups();
 });
@@ -239,6 +282,30 @@ test('after orders change status or merge, the first orders follow and the rollu
     VALUES (${companyId}, 'woocommerce', 'late1', 'late1', 'late1', 'paid', 'gen', 'EUR', 4200, '2025-03-24T08:00:00Z', md5('customer5'))`);
   const { kept, recomputed } = await firstOrders();
   expect(kept).toEqual(recomputed);
+  const inputs = await orderInputs();
+  expect(inputs.kept).toEqual(inputs.recomputed);
+  await expectSameRollups();
+});
+
+test('after attribution is rewritten or deleted and orders are deleted, the order inputs follow and the rollups still equal the from-raw ones', async () => {
+  // labels rewritten (as a re-attribution upserts them), an attribution added, two deleted, two orders deleted (re-ranking their customers)
+  const before = await orderInputs();
+  await db.ownerPool.query(sql.unsafe`
+    UPDATE order_attribution SET first_touch_channel = 'Referral', first_touch_source = 'blog.example.org', first_touch_medium = 'referral',
+      last_touch_campaign = NULL, first_touch_at = first_touch_at - interval '3 days'
+    WHERE company_id = ${companyId} AND external_id IN ('go3', 'go6', 'go7', 'go10')`);
+  await db.ownerPool.query(sql.unsafe`
+    INSERT INTO order_attribution (company_id, source, external_id, rule_version, last_touch_rule, purchased_at, currency, revenue_minor, order_updated_at,
+      touch_count, first_touch_session_id, first_touch_at, first_touch_channel, first_touch_source, first_touch_medium, first_touch_campaign, first_touch_reason,
+      last_touch_session_id, last_touch_at, last_touch_channel, last_touch_source, last_touch_medium, last_touch_campaign, last_touch_reason, path_digest)
+    SELECT o.company_id, o.source, o.external_id, 'attribution-v1', 'last_non_direct', o.created_at, o.currency, o.total_minor, now(), 1,
+      'g1', o.created_at - interval '2 hours', 'Email', 'newsletter', 'email', 'c1', 'gen', 'g1', o.created_at - interval '2 hours', 'Email', 'newsletter', 'email', 'c1', 'gen', 'y'
+    FROM orders o WHERE o.company_id = ${companyId} AND o.external_id = 'late1'`);
+  await db.ownerPool.query(sql.unsafe`DELETE FROM order_attribution WHERE company_id = ${companyId} AND external_id IN ('go1', 'go13')`);
+  await db.ownerPool.query(sql.unsafe`DELETE FROM orders WHERE company_id = ${companyId} AND external_id IN ('go5', 'go60')`);
+  const after = await orderInputs();
+  expect(after.kept).not.toEqual(before.kept);
+  expect(after.kept).toEqual(after.recomputed);
   await expectSameRollups();
 });
 

@@ -163,6 +163,12 @@ const FIXTURES: Record<string, (tx: DatabaseTransactionConnection, companyId: st
   customer_first_orders: (tx, c) =>
     tx.query(sql.unsafe`INSERT INTO customer_first_orders (company_id, customer_key, first_created_at, first_source, first_external_id)
                         VALUES (${c}, ${`email:${randomUUID()}`}, now(), 'woocommerce', ${randomUUID()})`),
+  // per-order rollup inputs kept by triggers (migration 0020); written directly, likewise
+  order_rollup_inputs: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO order_rollup_inputs (company_id, source, external_id, created_at, counted, currency, total_minor, customer_key,
+                          first_order_at, earlier_orders, ft_channel, ft_source, ft_medium, ft_campaign, lt_channel, lt_source, lt_medium, lt_campaign)
+                        VALUES (${c}, 'woocommerce', ${randomUUID()}, now(), true, 'EUR', 100, ${`order:woocommerce:${randomUUID()}`}, now(), 0,
+                          '(unattributed)', '(none)', '(none)', '(not set)', '(unattributed)', '(none)', '(none)', '(not set)')`),
   experiments: (tx, c) =>
     tx.query(sql.unsafe`INSERT INTO experiments (company_id, name, launched_on) VALUES (${c}, ${`test ${randomUUID()}`}, current_date)`),
   // email/SMS and creatives (migration 0009)
