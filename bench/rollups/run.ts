@@ -10,7 +10,9 @@
 //   3. what migration 0018 moved to ingest: ingest_event_batch (the collector's and bulk path's insert) in
 //      batches of --ingest-batch events with the session_day_events trigger enabled vs disabled, blocks
 //      alternating in one run, as a ratio — the rollup reads per-(session, day) counts instead of raw
-//      events, so its ratio to the scan is only honest next to what those counts cost at ingest.
+//      events, so its ratio to the scan is only honest next to what those counts cost at ingest;
+//   4. what migration 0020 moved to order writes: orders inserted, attributed and updated with the
+//      order_rollup_inputs triggers enabled vs disabled, likewise (measureOrderWrites).
 // Wall times are reported, and beside them the CPU time of the database's backends (Linux
 // /proc/<pid>/schedstat of this database's connections), which a loaded, shared machine disturbs less.
 // `npm run bench:rollups [-- --day-events 1000000 --history-events 10000000 --history-days 90 --repeats 3]`
@@ -25,7 +27,7 @@
 // ad spend per day. The 0018 triggers (session_day_events, customer_first_orders) are ENABLE ALWAYS, so
 // they run in replica mode too: the generated data carries its counts like ingested data. Never part of
 // the test run.
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -35,6 +37,7 @@ import { z } from 'zod';
 import { rollupCompanyDaySql, rollupCompanyDaysSql } from '../../activities/rollups';
 import { addDays } from '../../lib/ads/days';
 import { createDatabasePool, type DatabasePool } from '../../lib/db/pool';
+import { withTenant } from '../../lib/db/tenant';
 import { deriveAppDatabaseUrl } from '../../lib/config';
 import { databaseUrl, resolvePostgres } from '../../scripts/lib/postgres';
 import { createBenchCompany, createBenchDatabase, postgresVersion, type BenchDatabase } from '../collector/bench-database';
@@ -215,6 +218,8 @@ async function measure(label: string, ownerPool: DatabasePool, appPool: Database
   // the rollup inputs the 0018 triggers keep (autovacuum analyzes them in a deployment, as the tables above)
   await ownerPool.query(sql.unsafe`ANALYZE session_day_events`);
   await ownerPool.query(sql.unsafe`ANALYZE customer_first_orders`);
+  // and the per-order inputs the 0020 triggers keep
+  await ownerPool.query(sql.unsafe`ANALYZE order_rollup_inputs`);
   await scan(ownerPool, companyId, days); // warm the cache once for both sides
   const scans: Array<{ ms: number; cpuMs: number }> = [];
   const rollups: Array<{ ms: number; cpuMs: number }> = [];
@@ -322,6 +327,109 @@ async function measureIngest(ownerPool: DatabasePool, appPool: DatabasePool, com
   };
 }
 
+/** The triggers of migration 0020 that keep order_rollup_inputs. */
+/**
+ * 0018's customer_first_orders triggers, off on both sides of the measurement: at this bench's size their
+ * refresh statement is planned as a sequential scan of orders per customer (25–30 s for 200 orders, seen
+ * 2026-12-02 with and without the 0020 triggers; docs/benchmarks.md § Rollups), which would drown what is
+ * measured here. Without them the rank reads a customer_first_orders that does not follow the
+ * measurement's orders: they are in a company of their own, which no rollup reads.
+ */
+const FIRST_ORDER_TRIGGERS = ['orders_customer_first_orders_insert', 'orders_customer_first_orders_update', 'orders_customer_first_orders_delete'] as const;
+const ORDER_INPUT_TRIGGERS = [
+  ['orders', 'orders_rollup_inputs_insert'], ['orders', 'orders_rollup_inputs_update'], ['orders', 'orders_rollup_inputs_delete'],
+  ['order_attribution', 'order_attribution_rollup_inputs_insert'], ['order_attribution', 'order_attribution_rollup_inputs_update'],
+  ['order_attribution', 'order_attribution_rollup_inputs_delete'],
+] as const;
+
+/**
+ * What migration 0020 moved to order writes: one call = what an import, attribution and a status webhook
+ * do to ORDER_BATCH orders (as lux_app, one tenant transaction each): insert the orders (customers drawn
+ * from the history's 50,000 emails, so most have earlier orders), upsert their attribution, then update
+ * their status, in a company of its own (customers drawn from 2,000 emails). Compared: the bare writes (with
+ * their indexes and constraints) vs the same with the 0020 triggers; FIRST_ORDER_TRIGGERS are off on both
+ * sides, so the ratio is what 0020 adds to a write without any derived maintenance (an upper bound of
+ * its share of a write with 0018's triggers on).
+ * Blocks of INGEST_BATCHES calls with the order_rollup_inputs triggers enabled vs disabled, alternating;
+ * the first call after each switch is not counted (ALTER TABLE invalidates cached plans). Per-call medians.
+ */
+async function measureOrderWrites(ownerPool: DatabasePool, appPool: DatabasePool, companyId: string, day: string) {
+  const ORDER_BATCH = 200;
+  const callMs: Record<'with' | 'without', number[]> = { with: [], without: [] };
+  const blockCpuMs: Record<'with' | 'without', number> = { with: 0, without: 0 };
+  const blockOrders: Record<'with' | 'without', number> = { with: 0, without: 0 };
+  const loads: number[] = [];
+  let call = 0;
+  const setTriggers = async (enabled: boolean): Promise<void> => {
+    for (const [table, trigger] of ORDER_INPUT_TRIGGERS) {
+      await ownerPool.query(enabled
+        ? sql.unsafe`ALTER TABLE ${sql.identifier([table])} ENABLE ALWAYS TRIGGER ${sql.identifier([trigger])}`
+        : sql.unsafe`ALTER TABLE ${sql.identifier([table])} DISABLE TRIGGER ${sql.identifier([trigger])}`);
+    }
+  };
+  const writeOrders = async (n: number): Promise<void> => {
+    const first = n * ORDER_BATCH;
+    // one transaction per statement, as the import, the attribution activity and the webhook each commit
+    await withTenant(appPool, companyId, async (tx) => {
+      await tx.query(sql.unsafe`
+        INSERT INTO orders (company_id, source, external_id, order_key, number_key, status, source_status, currency, total_minor, created_at, email_hash)
+        SELECT ${companyId}::uuid, 'woocommerce', 'bench-w' || j, 'bench-w' || j, 'bench-w' || j, 'paid', 'bench', 'EUR', 1000 + j % 5000,
+          ${day}::date + (j % 86400) * interval '1 second', md5('bench-customer' || (hashint4(j) & 2047))
+        FROM generate_series(${first}::int, ${first + ORDER_BATCH - 1}::int) j`);
+    });
+    await withTenant(appPool, companyId, async (tx) => {
+      await tx.query(sql.unsafe`
+        INSERT INTO order_attribution (company_id, source, external_id, rule_version, last_touch_rule, purchased_at, currency, revenue_minor, order_updated_at,
+          touch_count, first_touch_session_id, first_touch_at, first_touch_channel, first_touch_source, first_touch_medium, first_touch_campaign, first_touch_reason,
+          last_touch_session_id, last_touch_at, last_touch_channel, last_touch_source, last_touch_medium, last_touch_campaign, last_touch_reason, path_digest)
+        SELECT o.company_id, o.source, o.external_id, 'attribution-v1', 'last_non_direct', o.created_at, o.currency, o.total_minor, now(), 1,
+          's1', o.created_at - interval '1 hour', 'Paid Search', 'google', 'cpc', 'c1', 'bench',
+          's2', o.created_at - interval '5 minutes', 'Email', 'newsletter', 'email', 'c2', 'bench', 'x'
+        FROM orders o WHERE o.company_id = ${companyId} AND o.source = 'woocommerce' AND o.external_id = ANY (ARRAY(
+          SELECT 'bench-w' || j FROM generate_series(${first}::int, ${first + ORDER_BATCH - 1}::int) j))
+        ON CONFLICT (company_id, source, external_id) DO UPDATE SET first_touch_channel = EXCLUDED.first_touch_channel`);
+    });
+    await withTenant(appPool, companyId, async (tx) => {
+      await tx.query(sql.unsafe`
+        UPDATE orders SET status = 'fulfilled' WHERE company_id = ${companyId} AND source = 'woocommerce' AND external_id = ANY (ARRAY(
+          SELECT 'bench-w' || j FROM generate_series(${first}::int, ${first + ORDER_BATCH - 1}::int) j))`);
+    });
+  };
+  try {
+    for (const trigger of FIRST_ORDER_TRIGGERS) await ownerPool.query(sql.unsafe`ALTER TABLE orders DISABLE TRIGGER ${sql.identifier([trigger])}`);
+    for (let block = 0; block < INGEST_BLOCKS * 2; block += 1) {
+      const side = block % 2 === 0 ? 'with' : 'without';
+      await setTriggers(side === 'with');
+      loads.push(os.loadavg()[0] ?? NaN);
+      let first = true;
+      const { cpuMs } = await timedCpu(ownerPool, async () => {
+        for (let i = 0; i <= INGEST_BATCHES; i += 1) {
+          const { ms } = await timed(() => writeOrders(call++));
+          if (!first) callMs[side].push(ms);
+          first = false;
+        }
+      });
+      blockCpuMs[side] += cpuMs;
+      blockOrders[side] += (INGEST_BATCHES + 1) * ORDER_BATCH;
+    }
+  } finally {
+    await setTriggers(true);
+    for (const trigger of FIRST_ORDER_TRIGGERS) await ownerPool.query(sql.unsafe`ALTER TABLE orders ENABLE ALWAYS TRIGGER ${sql.identifier([trigger])}`);
+  }
+  const withMs = median(callMs.with);
+  const withoutMs = median(callMs.without);
+  const cpuWith = blockCpuMs.with / blockOrders.with;
+  const cpuWithout = blockCpuMs.without / blockOrders.without;
+  return {
+    label: 'order writes with vs without the order_rollup_inputs triggers (insert + attribution upsert + status update)', ordersPerCall: ORDER_BATCH,
+    callsPerSide: callMs.with.length, medianCallMsWith: Number(withMs.toFixed(2)), medianCallMsWithout: Number(withoutMs.toFixed(2)),
+    ratio: Number((withMs / withoutMs).toFixed(3)),
+    cpuUsPerOrderWith: Number((cpuWith * 1000).toFixed(1)), cpuUsPerOrderWithout: Number((cpuWithout * 1000).toFixed(1)),
+    cpuRatio: Number((cpuWith / cpuWithout).toFixed(3)),
+    loadAverage1m: loads.map((l) => Number(l.toFixed(1))),
+  };
+}
+
 async function main(): Promise<void> {
   const postgres = await resolvePostgres({ embeddedDataDir: path.join(ROOT, '.lux', 'bench-postgres'), log });
   const reuse = args['reuse-database'];
@@ -349,6 +457,7 @@ async function main(): Promise<void> {
     const ingest = await measureIngest(ownerPool, appPool, ingestCompany, LAST_DAY);
     log(`  per call: ${ingest.medianBatchMsWith} ms with the counts vs ${ingest.medianBatchMsWithout} ms without = ${ingest.ratio}× (backend CPU ${ingest.cpuUsPerEventWith} vs ${ingest.cpuUsPerEventWithout} µs/event = ${ingest.cpuRatio}×)`);
 
+
     const historyDays = Array.from({ length: HISTORY_DAYS - 1 }, (_, i) => addDays(LAST_DAY, i - (HISTORY_DAYS - 1)));
     const perDay = Math.floor((HISTORY_EVENTS - DAY_EVENTS) / historyDays.length);
     log(`generating the history: ${historyDays.length} more days of ${perDay.toLocaleString('en')} events (${HISTORY_EVENTS.toLocaleString('en')} in all)…`);
@@ -364,6 +473,12 @@ async function main(): Promise<void> {
     const history = await measure('full history', ownerPool, appPool, companyId, allDays, total, { kind: 'per-day' });
     const historyRanges = await measure('full history', ownerPool, appPool, companyId, allDays, total, { kind: 'ranges', days: RANGE_DAYS });
 
+    // after the history, in a company of its own (event-free: no rollup reads it)
+    log(`order writes: ${INGEST_BLOCKS} blocks per side of ${INGEST_BATCHES} calls (200 orders inserted, attributed, status updated)…`);
+    const orderCompany = (await createBenchCompany(db, `rollups-orders ${new Date().toISOString()}`)).companyId;
+    const orderWrites = await measureOrderWrites(ownerPool, appPool, orderCompany, LAST_DAY);
+    log(`  per call: ${orderWrites.medianCallMsWith} ms with the order_rollup_inputs triggers vs ${orderWrites.medianCallMsWithout} ms without = ${orderWrites.ratio}× (backend CPU ${orderWrites.cpuUsPerOrderWith} vs ${orderWrites.cpuUsPerOrderWithout} µs/order = ${orderWrites.cpuRatio}×)`);
+
     const report = {
       when: new Date().toISOString(),
       machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
@@ -372,8 +487,10 @@ async function main(): Promise<void> {
       settings: { eventsPerSession: PER_SESSION, ordersPerDay: ORDERS_PER_DAY, repeats: REPEATS, rangeDays: RANGE_DAYS, generationSeconds: [Math.round(gen1.ms / 1000), Math.round(gen2.ms / 1000)] },
       results: [oneDay, history, historyRanges],
       ingest,
+      orderWrites,
       target: 'rollup ≤ 3× the sequential scan of the same rows',
     };
+    await mkdir(path.join(ROOT, 'bench', 'results'), { recursive: true });
     await writeFile(path.join(ROOT, 'bench', 'results', 'rollups-latest.raw.json'), `${JSON.stringify(report, null, 2)}\n`);
     for (const r of report.results) {
       log(`${r.label} (${r.mode}): ${r.events.toLocaleString('en')} events, ${r.days} day(s): rollup ${r.rollupMs} ms vs scan ${r.scanMs} ms = ${r.ratio}× (${r.ratio <= 3 ? 'within' : 'over'} the 3× target); backend CPU ${r.rollupCpuMs} vs ${r.scanCpuMs} ms = ${r.cpuRatio}×; load ${r.loadAverage1m.join(', ')}`);
