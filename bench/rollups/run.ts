@@ -15,7 +15,7 @@
 //      order_rollup_inputs triggers enabled vs disabled, likewise (measureOrderWrites).
 // Wall times are reported, and beside them the CPU time of the database's backends (Linux
 // /proc/<pid>/schedstat of this database's connections), which a loaded, shared machine disturbs less.
-// `npm run bench:rollups [-- --day-events 1000000 --history-events 10000000 --history-days 90 --repeats 3]`
+// `npm run bench:rollups [-- --day-events 1000000 --history-events 10000000 --history-days 90 --repeats 3 --core-only]`
 //
 // Everything real: a scratch database lux_bench_<pid> migrated with scripts/migrate.ts (dropped at the
 // end), the raw_events table with its triggers, constraints and indexes as migrated. Data is generated
@@ -60,6 +60,9 @@ const { values: args } = parseArgs({
     keep: { type: 'boolean', default: false },
     // measure a database a --keep run left (generated with the same options), without generating again
     'reuse-database': { type: 'string' },
+    // time only rollup_company_day(s) (the core tables), not the attribution paths (migration 0021) the
+    // activities recompute in the same transaction: to tell the two apart
+    'core-only': { type: 'boolean', default: false },
   },
 });
 const DAY_EVENTS = Number(args['day-events']);
@@ -72,6 +75,7 @@ const RANGE_DAYS = Number(args['range-days']);
 const INGEST_BATCH = Number(args['ingest-batch']);
 const INGEST_BATCHES = Number(args['ingest-batches']);
 const INGEST_BLOCKS = Number(args['ingest-blocks']);
+const CORE_ONLY = args['core-only'] === true;
 const ROOT = path.resolve(__dirname, '..', '..');
 const LAST_DAY = '2026-01-15'; // the single company-day; history days are the ones before it
 const log = (message: string): void => void process.stderr.write(`[bench:rollups] ${message}\n`);
@@ -195,16 +199,27 @@ async function scan(pool: DatabasePool, companyId: string, days: string[]): Prom
 /** How a run of days is rolled up: one transaction per day, or ranges of `days` days per statement. */
 type RollupMode = { kind: 'per-day' } | { kind: 'ranges'; days: number };
 
+const rowsRow = z.object({ n: z.coerce.number() });
+
 async function rollupDays(ownerPool: DatabasePool, appPool: DatabasePool, companyId: string, days: string[], mode: RollupMode): Promise<{ ms: number; cpuMs: number; rows: number }> {
   let rows = 0;
+  // --core-only: the core functions alone, as lux_app in one tenant transaction per call, like the activities
+  const core = (from: string, to: string): Promise<number> =>
+    withTenant(appPool, companyId, (tx) =>
+      tx.oneFirst(sql.type(rowsRow)`SELECT coalesce(sum(rows_written), 0) AS n FROM rollup_company_days(${companyId}, ${from}::date, ${to}::date, 'bench')`));
+  const coreDay = (day: string): Promise<number> =>
+    withTenant(appPool, companyId, (tx) =>
+      tx.oneFirst(sql.type(rowsRow)`SELECT coalesce(sum(rows_written), 0) AS n FROM rollup_company_day(${companyId}, ${day}::date, 'bench')`));
   const { ms, cpuMs } = await timedCpu(ownerPool, async () => {
     if (mode.kind === 'per-day') {
-      for (const day of days) rows += (await rollupCompanyDaySql(appPool, companyId, day, 'bench')).rowsTotal;
+      for (const day of days) rows += CORE_ONLY ? await coreDay(day) : (await rollupCompanyDaySql(appPool, companyId, day, 'bench')).rowsTotal;
       return;
     }
     for (let i = 0; i < days.length; i += mode.days) {
       const chunk = days.slice(i, i + mode.days);
-      rows += (await rollupCompanyDaysSql(appPool, companyId, chunk[0] ?? '', chunk.at(-1) ?? '', 'bench')).rowsTotal;
+      rows += CORE_ONLY
+        ? await core(chunk[0] ?? '', chunk.at(-1) ?? '')
+        : (await rollupCompanyDaysSql(appPool, companyId, chunk[0] ?? '', chunk.at(-1) ?? '', 'bench')).rowsTotal;
     }
   });
   return { ms, cpuMs, rows };
@@ -328,14 +343,6 @@ async function measureIngest(ownerPool: DatabasePool, appPool: DatabasePool, com
 }
 
 /** The triggers of migration 0020 that keep order_rollup_inputs. */
-/**
- * 0018's customer_first_orders triggers, off on both sides of the measurement: at this bench's size their
- * refresh statement is planned as a sequential scan of orders per customer (25–30 s for 200 orders, seen
- * 2026-12-02 with and without the 0020 triggers; docs/benchmarks.md § Rollups), which would drown what is
- * measured here. Without them the rank reads a customer_first_orders that does not follow the
- * measurement's orders: they are in a company of their own, which no rollup reads.
- */
-const FIRST_ORDER_TRIGGERS = ['orders_customer_first_orders_insert', 'orders_customer_first_orders_update', 'orders_customer_first_orders_delete'] as const;
 const ORDER_INPUT_TRIGGERS = [
   ['orders', 'orders_rollup_inputs_insert'], ['orders', 'orders_rollup_inputs_update'], ['orders', 'orders_rollup_inputs_delete'],
   ['order_attribution', 'order_attribution_rollup_inputs_insert'], ['order_attribution', 'order_attribution_rollup_inputs_update'],
@@ -346,10 +353,8 @@ const ORDER_INPUT_TRIGGERS = [
  * What migration 0020 moved to order writes: one call = what an import, attribution and a status webhook
  * do to ORDER_BATCH orders (as lux_app, one tenant transaction each): insert the orders (customers drawn
  * from the history's 50,000 emails, so most have earlier orders), upsert their attribution, then update
- * their status, in a company of its own (customers drawn from 2,000 emails). Compared: the bare writes (with
- * their indexes and constraints) vs the same with the 0020 triggers; FIRST_ORDER_TRIGGERS are off on both
- * sides, so the ratio is what 0020 adds to a write without any derived maintenance (an upper bound of
- * its share of a write with 0018's triggers on).
+ * their status, in a company of its own (customers drawn from 2,000 emails). Compared: the writes with
+ * 0018's customer_first_orders triggers (on both sides) vs the same plus the 0020 triggers.
  * Blocks of INGEST_BATCHES calls with the order_rollup_inputs triggers enabled vs disabled, alternating;
  * the first call after each switch is not counted (ALTER TABLE invalidates cached plans). Per-call medians.
  */
@@ -396,7 +401,6 @@ async function measureOrderWrites(ownerPool: DatabasePool, appPool: DatabasePool
     });
   };
   try {
-    for (const trigger of FIRST_ORDER_TRIGGERS) await ownerPool.query(sql.unsafe`ALTER TABLE orders DISABLE TRIGGER ${sql.identifier([trigger])}`);
     for (let block = 0; block < INGEST_BLOCKS * 2; block += 1) {
       const side = block % 2 === 0 ? 'with' : 'without';
       await setTriggers(side === 'with');
@@ -414,7 +418,6 @@ async function measureOrderWrites(ownerPool: DatabasePool, appPool: DatabasePool
     }
   } finally {
     await setTriggers(true);
-    for (const trigger of FIRST_ORDER_TRIGGERS) await ownerPool.query(sql.unsafe`ALTER TABLE orders ENABLE ALWAYS TRIGGER ${sql.identifier([trigger])}`);
   }
   const withMs = median(callMs.with);
   const withoutMs = median(callMs.without);
@@ -484,7 +487,7 @@ async function main(): Promise<void> {
       machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
       postgres: await postgresVersion(db),
       loadAverageAtEnd: os.loadavg().map((l) => Number(l.toFixed(1))),
-      settings: { eventsPerSession: PER_SESSION, ordersPerDay: ORDERS_PER_DAY, repeats: REPEATS, rangeDays: RANGE_DAYS, generationSeconds: [Math.round(gen1.ms / 1000), Math.round(gen2.ms / 1000)] },
+      settings: { coreOnly: CORE_ONLY, eventsPerSession: PER_SESSION, ordersPerDay: ORDERS_PER_DAY, repeats: REPEATS, rangeDays: RANGE_DAYS, generationSeconds: [Math.round(gen1.ms / 1000), Math.round(gen2.ms / 1000)] },
       results: [oneDay, history, historyRanges],
       ingest,
       orderWrites,
