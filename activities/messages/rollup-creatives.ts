@@ -9,7 +9,7 @@
 //      daily series up to the day (from ad_spend, the source of truth, so the result does not depend on
 //      which days were rolled up before), and the CTR decay slope (lib/creatives/decay.ts).
 // docs/creatives.md. Run twice, it writes identical rows.
-import { sql } from 'slonik';
+import { sql, type IdentifierSqlToken } from 'slonik';
 import { z } from 'zod';
 import { ctrDecay } from '../../lib/creatives/decay';
 import { DEFAULT_FATIGUE_PARAMS, evaluateFatigue, validateFatigueParams, type FatigueParams } from '../../lib/creatives/fatigue';
@@ -50,6 +50,12 @@ export async function rollupCreativesDaySql(tx: TenantTransaction, companyId: st
   const bounds = sql.fragment`
     SELECT (${day}::date::timestamp AT TIME ZONE c.time_zone) AS day_start, ((${day}::date + 1)::timestamp AT TIME ZONE c.time_zone) AS day_end
     FROM companies c WHERE c.company_id = ${companyId}`;
+  // The day's raw events by their index range (raw_events_company_occurred_idx): the bounds as scalar
+  // subqueries of b (one-time InitPlans, i.e. parameters of the index condition). Joined to b as a row
+  // (`FROM raw_events e, b`) the bounds were a join filter, and every day's rollup read the company's
+  // whole history sequentially: 6–8 s a day at 10M events, most of a 90-day backfill (docs/benchmarks.md
+  // § Scale, run 4).
+  const inDay = (alias: IdentifierSqlToken) => sql.fragment`${alias}.occurred_at >= (SELECT day_start FROM b) AND ${alias}.occurred_at < (SELECT day_end FROM b)`;
 
   // section: 1. creatives
   const fromAds = await tx.oneFirst(sql.type(countRow)`
@@ -81,8 +87,8 @@ export async function rollupCreativesDaySql(tx: TenantTransaction, companyId: st
     seen AS (
       SELECT ${EVENT_CREATIVE} AS creative_id, (array_agg(coalesce(e.concept_angle, nullif(e.properties ->> 'concept_angle', '')) ORDER BY e.occurred_at)
         FILTER (WHERE coalesce(e.concept_angle, nullif(e.properties ->> 'concept_angle', '')) IS NOT NULL))[1] AS concept_angle
-      FROM raw_events e, b
-      WHERE e.company_id = ${companyId} AND e.occurred_at >= b.day_start AND e.occurred_at < b.day_end AND ${EVENT_CREATIVE} IS NOT NULL
+      FROM raw_events e
+      WHERE e.company_id = ${companyId} AND ${inDay(sql.identifier(['e']))} AND ${EVENT_CREATIVE} IS NOT NULL
       GROUP BY 1
     ),
     upserted AS (
@@ -109,18 +115,18 @@ export async function rollupCreativesDaySql(tx: TenantTransaction, companyId: st
     -- section: sessions and purchases from events naming a creative
     event_sessions AS (
       SELECT DISTINCT ${EVENT_CREATIVE} AS creative_id, e.session_id
-      FROM raw_events e, b
-      WHERE e.company_id = ${companyId} AND e.session_id IS NOT NULL AND e.occurred_at >= b.day_start AND e.occurred_at < b.day_end
+      FROM raw_events e
+      WHERE e.company_id = ${companyId} AND e.session_id IS NOT NULL AND ${inDay(sql.identifier(['e']))}
         AND ${EVENT_CREATIVE} IS NOT NULL
     ),
     purchases AS (
       SELECT k.creative_id, count(DISTINCT p.event_id) AS purchases
-      FROM raw_events p, b, LATERAL (
+      FROM raw_events p, LATERAL (
         SELECT DISTINCT ${EVENT_CREATIVE} AS creative_id FROM raw_events e
         WHERE e.company_id = p.company_id AND e.session_id = p.session_id AND ${EVENT_CREATIVE} IS NOT NULL
       ) k
       WHERE p.company_id = ${companyId} AND p.event_name = 'purchase' AND p.session_id IS NOT NULL
-        AND p.occurred_at >= b.day_start AND p.occurred_at < b.day_end
+        AND ${inDay(sql.identifier(['p']))}
       GROUP BY 1
     ),
     web AS (
