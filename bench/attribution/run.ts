@@ -1,6 +1,6 @@
 // bench/attribution: backfill throughput (orders/s) over ≥ 100k orders and ≥ 1M sessions, and the
 // latency from an order upsert to its attribution being stored through Temporal (p50/p99).
-// `npm run bench:attribution [-- --orders 100000 --sessions-per-order 10 --batch-size 2000 --lanes 2 --latency-samples 200]`
+// `npm run bench:attribution [-- --orders 100000 --sessions-per-order 10 --batch-size 2000 --lanes 4 --latency-samples 200]`
 //
 // Everything real: a scratch database lux_bench_<pid> migrated with scripts/migrate.ts (dropped at the
 // end), a Temporal dev server of its own (in memory), the lux worker built by createLuxWorker with a
@@ -31,7 +31,7 @@ const { values: args } = parseArgs({
     orders: { type: 'string', default: '100000' },
     'sessions-per-order': { type: 'string', default: '10' },
     'batch-size': { type: 'string', default: '2000' },
-    lanes: { type: 'string', default: '2' },
+    lanes: { type: 'string', default: '4' },
     'latency-samples': { type: 'string', default: '200' },
     'pool-size': { type: 'string', default: '4' },
   },

@@ -1,5 +1,5 @@
 // `lux attribution …`: run and read Attribution V1 (docs/attribution.md).
-//   backfill --company <id> --from 2026-01-01 --to 2026-01-31 [--batch-size 2000] [--lanes 2]
+//   backfill --company <id> --from 2026-01-01 --to 2026-01-31 [--batch-size 2000] [--lanes 4]
 //       attributes every counted order created on those company-local days (--to inclusive) through
 //       Temporal (the attributeOrders workflow), printing progress until it finishes
 //   backfill --company <id> --pending
@@ -117,7 +117,7 @@ export function registerAttributionCommands(program: Command): void {
     .option('--pending', 'only orders never attributed or changed since')
     .option('--order <source:id>', 'one order, e.g. woocommerce:5001')
     .option('--batch-size <n>', 'orders per activity (default 2000)')
-    .option('--lanes <n>', 'time slices attributed side by side (default 2)')
+    .option('--lanes <n>', 'time slices attributed side by side (default 4)')
     .action(backfill);
   attribution
     .command('explain')

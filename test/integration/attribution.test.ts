@@ -202,6 +202,8 @@ test('re-running (per order and as a backfill) gives the same rows, computed_at 
   );
   expect(runs.every((r) => r.ordersRead === 1 && r.ordersWritten === 0 && r.touchesWritten === 0)).toBe(true);
   expect(await backfill(companies.main, null, null, { batchSize: 1000 })).toMatchObject({ ordersRead: before.length, ordersWritten: 0, touchesWritten: 0 });
+  // a bounded range started without lanes is cut into the default 4
+  expect(await backfill(companies.main, '2026-01-01T00:00:00Z', '2027-01-01T00:00:00Z', { batchSize: 3 })).toMatchObject({ ordersRead: before.length, ordersWritten: 0, lanes: 4, lanesDone: 4 });
   expect(await attributionOf(companies.main)).toEqual(before);
 });
 
