@@ -271,3 +271,27 @@ test('schedules: registering twice keeps one schedule per company, at 04:15 in t
     }
   }
 });
+
+test('agg_daily_attribution_paths holds exactly fct_order_attribution per local day: a merged provisional order is left out, a late-evening order counts on its local day', async () => {
+  const { companyId: c } = await createTestCompany(db.ownerPool, 'Paths Shop'); // Europe/Berlin
+  const order = (source: string, id: string, at: string, mergedInto: string | null) => sql.fragment`
+    (${c}, ${source}, ${id}, ${id}, ${id}, 'paid', 'fixture', 'EUR', 5000, ${at}::timestamptz, ${source === 'storefront'}, ${mergedInto ? 'woocommerce' : null}, ${mergedInto})`;
+  await db.ownerPool.query(sql.unsafe`
+    INSERT INTO orders (company_id, source, external_id, order_key, number_key, status, source_status, currency, total_minor, created_at, provisional, merged_into_source, merged_into_external_id)
+    VALUES ${sql.join([order('woocommerce', 'w1', '2025-06-10T10:00:00Z', null), order('storefront', 'sf1', '2025-06-10T09:59:00Z', 'w1'), order('woocommerce', 'w2', '2025-06-10T22:30:00Z', null)], sql.fragment`, `)}`);
+  await db.ownerPool.query(sql.unsafe`
+    INSERT INTO order_attribution (company_id, source, external_id, rule_version, last_touch_rule, purchased_at, currency, revenue_minor, order_updated_at,
+      touch_count, first_touch_reason, last_touch_reason, path_digest)
+    SELECT ${c}, o.source, o.external_id, 'attribution-v1', 'last_non_direct', o.created_at, 'EUR', 5000, now(), 0, 'no_session_in_30d', 'no_session_in_30d', 'x'
+    FROM orders o WHERE o.company_id = ${c}`);
+  await db.ownerPool.query(sql.unsafe`SELECT * FROM rollup_attribution_paths(${c}, '2025-06-10', '2025-06-11')`);
+  const row = z.object({ day: z.string(), orders: z.coerce.number(), revenue_minor: z.coerce.number() });
+  const stored = await db.ownerPool.any(sql.type(row)`
+    SELECT day::text AS day, sum(orders) AS orders, sum(revenue_minor) AS revenue_minor FROM agg_daily_attribution_paths WHERE company_id = ${c} GROUP BY day ORDER BY day`);
+  const fromView = await db.ownerPool.any(sql.type(row)`
+    SELECT (purchased_at AT TIME ZONE 'Europe/Berlin')::date::text AS day, count(*) AS orders, sum(revenue_minor) AS revenue_minor
+    FROM fct_order_attribution WHERE company_id = ${c} GROUP BY 1 ORDER BY 1`);
+  // w1 on 06-10; w2 at 00:30 Berlin time on 06-11; sf1 was merged into w1 and is not an order of its own
+  expect(stored).toEqual([{ day: '2025-06-10', orders: 1, revenue_minor: 5000 }, { day: '2025-06-11', orders: 1, revenue_minor: 5000 }]);
+  expect(stored).toEqual(fromView);
+});
