@@ -48,6 +48,11 @@ export async function createBenchDatabase(adminUrl: string): Promise<BenchDataba
     await drop();
     throw error;
   }
+  return connectBenchDatabase(name, ownerUrl, drop);
+}
+
+/** The owner pool and URLs of an existing bench database; `drop` ends the pool, then drops the database. */
+async function connectBenchDatabase(name: string, ownerUrl: string, dropDatabase: () => Promise<void>): Promise<BenchDatabase> {
   const ownerPool = await createDatabasePool(ownerUrl, { maximumPoolSize: 2 });
   return {
     name,
@@ -56,7 +61,7 @@ export async function createBenchDatabase(adminUrl: string): Promise<BenchDataba
     ownerPool,
     drop: async () => {
       await ownerPool.end();
-      await drop();
+      await dropDatabase();
     },
   };
 }
@@ -76,18 +81,7 @@ export async function openBenchDatabase(adminUrl: string, name: string): Promise
   } finally {
     await client.end();
   }
-  const ownerUrl = databaseUrl(adminUrl, name);
-  const ownerPool = await createDatabasePool(ownerUrl, { maximumPoolSize: 2 });
-  return {
-    name,
-    ownerUrl,
-    appUrl: deriveAppDatabaseUrl(ownerUrl),
-    ownerPool,
-    drop: async () => {
-      await ownerPool.end();
-      await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    },
-  };
+  return connectBenchDatabase(name, databaseUrl(adminUrl, name), () => adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
 }
 
 /** One company per scenario, so each scenario's rows can be counted on their own. */
