@@ -15,6 +15,12 @@
 -- revenue of agg_daily_acquisition (attribution/first_vs_last_touch), which already reaches the
 -- dashboards through the rollups. The day is the plain local date of purchased_at
 -- ((purchased_at AT TIME ZONE time_zone)::date), as the two questions filtered it.
+--
+-- The rows are fct_order_attribution's, read from its two tables (order_attribution joined to orders with
+-- fct_orders' condition): through the view, a security barrier over another, the planner could not probe
+-- orders by key and every call scanned all of the company's orders, so each day's rollup paid for the
+-- whole order history (one day of 3,333 orders on 100k: 78.8 ms through the view, 22.9 ms probing;
+-- docs/benchmarks.md § Rollups). test/integration/rollups.test.ts compares the rollup with the view.
 
 CREATE TABLE agg_daily_attribution_paths (
   company_id          uuid NOT NULL REFERENCES companies (company_id),
@@ -54,8 +60,13 @@ BEGIN
     SELECT p_company_id, (a.purchased_at AT TIME ZONE v_zone)::date,
       coalesce(a.first_touch_channel, '(unattributed)'), coalesce(a.last_touch_channel, '(unattributed)'),
       a.currency, a.touch_count, count(*), sum(a.revenue_minor)
-    FROM fct_order_attribution a
+    -- fct_order_attribution's rows, read from its two tables: through the view (security barrier, and
+    -- fct_orders inside it is one too) the planner could not probe orders by key and scanned every order of
+    -- the company on each call; here each of the range's attributions probes orders_pkey.
+    FROM order_attribution a
+    JOIN orders o ON o.company_id = a.company_id AND o.source = a.source AND o.external_id = a.external_id
     WHERE a.company_id = p_company_id
+      AND o.merged_into_external_id IS NULL -- fct_orders' condition
       -- the index range (order_attribution_company_purchased_idx), a day wider on each side than the
       -- local dates; the local date itself decides
       AND a.purchased_at >= (p_from - 1)::timestamp AT TIME ZONE v_zone
