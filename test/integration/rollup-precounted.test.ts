@@ -7,7 +7,10 @@
 // are compared with a recomputation from raw_events and orders, and a retried ingest batch counts nothing
 // twice. Since migration 0020 the rollups read one row per order from order_rollup_inputs (kept by
 // triggers on orders and order_attribution): it is compared with a recomputation from orders and
-// order_attribution after each change. (The hand-worked CSV fixture is test/integration/rollups.test.ts.)
+// order_attribution after each change. Since migration 0023 a session's start (visitor, labels, engagement)
+// is on its start-day row, kept by triggers on sessions: compared with a recomputation from sessions after
+// ingest, a start moved to the day before by a late event, erased sessions and a time zone change.
+// (The hand-worked CSV fixture is test/integration/rollups.test.ts.)
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -78,7 +81,7 @@ const countsRow = z.object({ r: z.string() });
 async function sessionCounts(): Promise<{ kept: readonly string[]; recomputed: readonly string[] }> {
   const kept = await db.ownerPool.anyFirst(sql.type(countsRow)`
     SELECT concat_ws('|', day, session_id, sessionless, events, page_views, add_to_carts, begin_checkouts, purchases, signups, lead_submits) AS r
-    FROM session_day_events WHERE company_id = ${companyId} ORDER BY 1`);
+    FROM session_day_events WHERE company_id = ${companyId} AND events > 0 ORDER BY 1`);
   const recomputed = await db.ownerPool.anyFirst(sql.type(countsRow)`
     SELECT concat_ws('|', d.day, coalesce(e.session_id, ''), e.session_id IS NULL, count(*), count(*) FILTER (WHERE e.event_name = 'page_view'),
       count(*) FILTER (WHERE e.event_name = 'add_to_cart'), count(*) FILTER (WHERE e.event_name = 'begin_checkout'),
@@ -92,6 +95,38 @@ async function sessionCounts(): Promise<{ kept: readonly string[]; recomputed: r
     WHERE e.company_id = ${companyId}
     GROUP BY d.day, e.session_id ORDER BY 1`);
   return { kept, recomputed };
+}
+
+/**
+ * The session starts on session_day_events (migration 0023) as they are, and recomputed from sessions: one
+ * started row per session on its local start day with its visitor, labels and engagement, and no
+ * attributes on any other row (nor a row without events unless it is a start).
+ */
+async function sessionStarts(): Promise<{ kept: readonly string[]; recomputed: readonly string[]; stray: number }> {
+  const kept = await db.ownerPool.anyFirst(sql.type(countsRow)`
+    SELECT concat_ws('|', day, session_id, visitor_id, channel, source, medium, campaign, engaged) AS r
+    FROM session_day_events WHERE company_id = ${companyId} AND started ORDER BY 1`);
+  const recomputed = await db.ownerPool.anyFirst(sql.type(countsRow)`
+    SELECT concat_ws('|', d.day, s.session_id, s.visitor_id, s.channel, s.label_source, s.label_medium, s.label_campaign,
+      s.page_view_count >= 2 OR s.last_seen_at - s.started_at >= interval '30 seconds') AS r
+    FROM sessions s JOIN companies c USING (company_id)
+    CROSS JOIN LATERAL (
+      SELECT g::date AS day FROM generate_series(((s.started_at AT TIME ZONE c.time_zone)::date - 1)::timestamp, ((s.started_at AT TIME ZONE c.time_zone)::date + 1)::timestamp, interval '1 day') g
+      WHERE s.started_at >= local_day_start(g::date, c.time_zone) AND s.started_at < local_day_start(g::date + 1, c.time_zone)
+    ) d
+    WHERE s.company_id = ${companyId} ORDER BY 1`);
+  const stray = await db.ownerPool.oneFirst(sql.type(z.object({ n: z.coerce.number() }))`
+    SELECT count(*) AS n FROM session_day_events
+    WHERE company_id = ${companyId} AND NOT started
+      AND (events = 0 OR visitor_id IS NOT NULL OR channel IS NOT NULL OR source IS NOT NULL OR medium IS NOT NULL OR campaign IS NOT NULL OR engaged)`);
+  return { kept, recomputed, stray };
+}
+
+async function expectStartsKept(): Promise<void> {
+  const { kept, recomputed, stray } = await sessionStarts();
+  expect(kept.length).toBeGreaterThan(500);
+  expect(kept).toEqual(recomputed);
+  expect(stray).toBe(0);
 }
 
 /** customer_first_orders as it is, and recomputed from the counted orders. */
@@ -253,6 +288,7 @@ test('ingest counts a retried batch once: duplicates by event_id add nothing to 
   const { kept, recomputed } = await sessionCounts();
   expect(kept.length).toBeGreaterThan(600);
   expect(kept).toEqual(recomputed);
+  await expectStartsKept();
 });
 
 test('customer_first_orders equals each customer’s first two counted orders', async () => {
@@ -309,12 +345,47 @@ test('after attribution is rewritten or deleted and orders are deleted, the orde
   await expectSameRollups();
 });
 
+test('session starts follow ingest, a start moved to the day before by a late event, and erased sessions; the rollups still equal the from-raw ones', async () => {
+  await expectStartsKept();
+  const startOf = (session: string) => db.ownerPool.anyFirst(sql.type(countsRow)`
+    SELECT concat_ws('|', day, started, events, coalesce(channel, '-'), engaged) AS r FROM session_day_events WHERE company_id = ${companyId} AND session_id = ${session} ORDER BY 1`);
+  // a new session by ingest: one page view (not engaged), then a second batch makes it engaged
+  const event = (id: string, name: string, at: string, context: Record<string, unknown>) => ({
+    event_id: id, event_name: name, occurred_at: at, received_at: at, source: 'browser', visitor_id: 'nv1', session_id: 'n1',
+    properties: {}, consent: {}, context: { channel: 'Direct', channel_rule: 'test', ...context }, gpc: false, forwardable: true,
+  });
+  const ingest = (rows: unknown[]) =>
+    db.appPool.query(sql.unsafe`SELECT * FROM ingest_event_batch(${companyId}, ${JSON.stringify(rows)}::jsonb, '[]'::jsonb)`);
+  await ingest([event(randomUUID(), 'page_view', '2025-03-27T08:00:00Z', {})]);
+  expect(await startOf('n1')).toEqual(['2025-03-27|t|1|Direct|f']);
+  await ingest([event(randomUUID(), 'page_view', '2025-03-27T08:00:10Z', {})]);
+  expect(await startOf('n1')).toEqual(['2025-03-27|t|2|Direct|t']);
+  // a late event of the evening before (Berlin) is the real landing: the start and its labels move to that day
+  await ingest([event(randomUUID(), 'page_view', '2025-03-26T21:30:00Z', { channel: 'Email', utm: { source: 'newsletter', medium: 'email' } })]);
+  expect(await startOf('n1')).toEqual(['2025-03-26|t|1|Email|t', '2025-03-27|f|2|-|f']);
+  await expectStartsKept();
+  await expectSameRollups();
+
+  // an erased person's sessions (lib/privacy/dsr.ts deletes them): their starts are cleared, counts stay
+  const erased = await db.ownerPool.anyFirst(sql.type(z.object({ s: z.string() }))`
+    DELETE FROM sessions WHERE company_id = ${companyId} AND visitor_id IN ('gv7', 'nv1') RETURNING session_id AS s`);
+  expect(erased.length).toBeGreaterThan(1);
+  const left = await db.ownerPool.oneFirst(sql.type(z.object({ n: z.coerce.number() }))`
+    SELECT count(*) AS n FROM session_day_events WHERE company_id = ${companyId} AND session_id = ANY (${sql.array(erased, 'text')})
+      AND (started OR visitor_id IS NOT NULL OR channel IS NOT NULL)`);
+  expect(left).toBe(0);
+  expect(await startOf('n1')).toEqual(['2025-03-26|f|1|-|f', '2025-03-27|f|2|-|f']);
+  await expectStartsKept();
+  await expectSameRollups();
+});
+
 test('a time zone change rebuilds the counts on the new local days; the rollups still equal the from-raw ones', async () => {
   const before = await sessionCounts();
   await withTenant(db.appPool, companyId, (tx) => tx.query(sql.unsafe`UPDATE companies SET time_zone = 'America/New_York' WHERE company_id = ${companyId}`));
   const after = await sessionCounts();
   expect(after.kept).not.toEqual(before.kept);
   expect(after.kept).toEqual(after.recomputed);
+  await expectStartsKept();
   await expectSameRollups();
 });
 
