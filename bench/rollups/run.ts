@@ -7,10 +7,13 @@
 //      every day vs a scan of all of them, two ways: one transaction per day (rollup_company_day, as the
 //      daily schedule and the per-day path run it) and in ranges of --range-days days (rollup_company_days,
 //      as rollupBackfill runs it);
-//   3. what migration 0018 moved to ingest: ingest_event_batch (the collector's and bulk path's insert) in
-//      batches of --ingest-batch events with the session_day_events trigger enabled vs disabled, blocks
-//      alternating in one run, as a ratio — the rollup reads per-(session, day) counts instead of raw
-//      events, so its ratio to the scan is only honest next to what those counts cost at ingest;
+//   3. what migrations 0018 and 0023 moved to ingest: ingest_event_batch (the collector's and bulk path's
+//      insert) in batches of --ingest-batch events with the session_day_events triggers (counts on
+//      raw_events, session starts on sessions) enabled vs disabled, blocks alternating in one run, as a
+//      ratio, for two shapes of batch: each session's events in one batch (sessions inserted) and one event
+//      of each of 500 sessions per batch (sessions updated, as a busy site's flushes arrive) — the rollup
+//      reads per-(session, day) rows instead of raw events and sessions, so its ratio to the scan is only
+//      honest next to what those rows cost at ingest;
 //   4. what migration 0020 moved to order writes: orders inserted, attributed and updated with the
 //      order_rollup_inputs triggers enabled vs disabled, likewise (measureOrderWrites).
 // Wall times are reported, and beside them the CPU time of the database's backends (Linux
@@ -24,8 +27,8 @@
 // replica: that skips only the per-row foreign-key triggers (company_id → companies; the values are
 // valid by construction) — every index is still maintained, and raw_events' append-only triggers fire
 // on UPDATE/DELETE/TRUNCATE only. Sessions ~10 events each; orders with first/last touch attribution;
-// ad spend per day. The 0018 triggers (session_day_events, customer_first_orders) are ENABLE ALWAYS, so
-// they run in replica mode too: the generated data carries its counts like ingested data. Never part of
+// ad spend per day. The 0018 and 0023 triggers (session_day_events, customer_first_orders) are ENABLE
+// ALWAYS, so they run in replica mode too: the generated data carries its counts like ingested data. Never part of
 // the test run.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -273,12 +276,23 @@ async function measure(label: string, ownerPool: DatabasePool, appPool: Database
 }
 
 /**
+ * How a batch's events fall on sessions: 'whole' — each session's PER_SESSION events in one batch (every
+ * session is new to its batch: the sessions are inserted); 'spread' — one event of each of INGEST_BATCH
+ * sessions per batch, a session's events in PER_SESSION consecutive batches (every session but in the
+ * first of them is updated), as a collector's flushes of a busy site's concurrent sessions arrive.
+ */
+type IngestLayout = 'whole' | 'spread';
+
+/**
  * A batch of ingest_event_batch rows (lib/ingest/prepare-event.ts RawEventRow, as the collector sends
  * them): `INGEST_BATCH` events of sessions of PER_SESSION events, a channel context as enrichment writes it.
  */
-function ingestRows(batch: number, day: string): string {
+function ingestRows(batch: number, day: string, layout: IngestLayout): string {
   const rows = Array.from({ length: INGEST_BATCH }, (_, i) => {
-    const n = batch * INGEST_BATCH + i;
+    // the n-th event of the run, of its session's `session`; 'spread' orders the same events session-minor
+    const n = layout === 'whole'
+      ? batch * INGEST_BATCH + i
+      : (Math.floor(batch / PER_SESSION) * INGEST_BATCH + i) * PER_SESSION + (batch % PER_SESSION);
     const session = Math.floor(n / PER_SESSION);
     const at = new Date(Date.parse(`${day}T08:00:00Z`) + n * 1000).toISOString();
     const r = (n * 2654435761) % 1000;
@@ -296,12 +310,34 @@ function ingestRows(batch: number, day: string): string {
 }
 
 /**
- * Ingest with vs without the per-(session, day) counts: INGEST_BLOCKS blocks of INGEST_BATCHES calls of
- * ingest_event_batch (as lux_app, one transaction each, as the collector flushes) with the trigger
- * enabled, and as many with it disabled, alternating; the first call after each switch is not counted
- * (ALTER TABLE invalidates the cached plans of both sides alike). Per-call medians and the ratio.
+ * The triggers that keep session_day_events at ingest: 0018's counts (on raw_events) and 0023's session
+ * starts (on sessions).
  */
-async function measureIngest(ownerPool: DatabasePool, appPool: DatabasePool, companyId: string, day: string) {
+const SESSION_DAY_TRIGGERS = [
+  ['raw_events', 'raw_events_count_session_days'],
+  ['sessions', 'sessions_day_starts_insert'],
+  ['sessions', 'sessions_day_starts_update'],
+  ['sessions', 'sessions_day_starts_delete'],
+] as const;
+
+async function setSessionDayTriggers(ownerPool: DatabasePool, enabled: boolean): Promise<void> {
+  for (const [table, trigger] of SESSION_DAY_TRIGGERS) {
+    await ownerPool.query(enabled
+      ? sql.unsafe`ALTER TABLE ${sql.identifier([table])} ENABLE ALWAYS TRIGGER ${sql.identifier([trigger])}`
+      : sql.unsafe`ALTER TABLE ${sql.identifier([table])} DISABLE TRIGGER ${sql.identifier([trigger])}`);
+  }
+}
+
+/**
+ * Ingest with vs without the kept session_day_events rows (counts and session starts):
+ * INGEST_BLOCKS blocks of INGEST_BATCHES calls of ingest_event_batch (as lux_app, one transaction each,
+ * as the collector flushes) with the triggers enabled, and as many with them disabled, alternating; the
+ * first call after each switch is not counted (ALTER TABLE invalidates the cached plans of both sides
+ * alike). Per-call medians and the ratio. 'spread' batches insert their sessions once every PER_SESSION
+ * calls and update them otherwise: with the defaults (21 calls a block, the first not counted) each side
+ * counts two inserting calls in twenty.
+ */
+async function measureIngest(ownerPool: DatabasePool, appPool: DatabasePool, companyId: string, day: string, layout: IngestLayout) {
   const batchMs: Record<'with' | 'without', number[]> = { with: [], without: [] };
   const blockCpuMs: Record<'with' | 'without', number> = { with: 0, without: 0 };
   const blockEvents: Record<'with' | 'without', number> = { with: 0, without: 0 };
@@ -310,11 +346,9 @@ async function measureIngest(ownerPool: DatabasePool, appPool: DatabasePool, com
   try {
     for (let block = 0; block < INGEST_BLOCKS * 2; block += 1) {
       const side = block % 2 === 0 ? 'with' : 'without';
-      await ownerPool.query(side === 'with'
-        ? sql.unsafe`ALTER TABLE raw_events ENABLE ALWAYS TRIGGER raw_events_count_session_days`
-        : sql.unsafe`ALTER TABLE raw_events DISABLE TRIGGER raw_events_count_session_days`);
+      await setSessionDayTriggers(ownerPool, side === 'with');
       loads.push(os.loadavg()[0] ?? NaN);
-      const payloads = Array.from({ length: INGEST_BATCHES + 1 }, () => ingestRows(batch++, day));
+      const payloads = Array.from({ length: INGEST_BATCHES + 1 }, () => ingestRows(batch++, day, layout));
       let first = true;
       const { cpuMs } = await timedCpu(ownerPool, async () => {
         for (const rows of payloads) {
@@ -327,14 +361,14 @@ async function measureIngest(ownerPool: DatabasePool, appPool: DatabasePool, com
       blockEvents[side] += payloads.length * INGEST_BATCH;
     }
   } finally {
-    await ownerPool.query(sql.unsafe`ALTER TABLE raw_events ENABLE ALWAYS TRIGGER raw_events_count_session_days`);
+    await setSessionDayTriggers(ownerPool, true);
   }
   const withMs = median(batchMs.with);
   const withoutMs = median(batchMs.without);
   const cpuPerEventWith = blockCpuMs.with / blockEvents.with;
   const cpuPerEventWithout = blockCpuMs.without / blockEvents.without;
   return {
-    label: 'ingest overhead of the session_day_events counts', batchEvents: INGEST_BATCH, batchesPerSide: batchMs.with.length,
+    label: `ingest overhead of the session_day_events rows (${layout} sessions)`, layout, batchEvents: INGEST_BATCH, batchesPerSide: batchMs.with.length,
     medianBatchMsWith: Number(withMs.toFixed(2)), medianBatchMsWithout: Number(withoutMs.toFixed(2)), ratio: Number((withMs / withoutMs).toFixed(3)),
     cpuUsPerEventWith: Number((cpuPerEventWith * 1000).toFixed(1)), cpuUsPerEventWithout: Number((cpuPerEventWithout * 1000).toFixed(1)),
     cpuRatio: Number((cpuPerEventWith / cpuPerEventWithout).toFixed(3)),
@@ -454,11 +488,15 @@ async function main(): Promise<void> {
     log(`  ${(gen1.ms / 1000).toFixed(1)} s`);
     const oneDay = await measure('one company-day', ownerPool, appPool, companyId, [LAST_DAY], DAY_EVENTS, { kind: 'per-day' });
 
-    log(`ingest overhead: ${INGEST_BLOCKS} blocks per side of ${INGEST_BATCHES} ingest_event_batch calls of ${INGEST_BATCH} events…`);
-    // a company of its own (event ids start at 0 for every run)
-    const ingestCompany = (await createBenchCompany(db, `rollups-ingest ${new Date().toISOString()}`)).companyId;
-    const ingest = await measureIngest(ownerPool, appPool, ingestCompany, LAST_DAY);
-    log(`  per call: ${ingest.medianBatchMsWith} ms with the counts vs ${ingest.medianBatchMsWithout} ms without = ${ingest.ratio}× (backend CPU ${ingest.cpuUsPerEventWith} vs ${ingest.cpuUsPerEventWithout} µs/event = ${ingest.cpuRatio}×)`);
+    const ingest = [];
+    for (const layout of ['whole', 'spread'] as const) {
+      log(`ingest overhead (${layout} sessions): ${INGEST_BLOCKS} blocks per side of ${INGEST_BATCHES} ingest_event_batch calls of ${INGEST_BATCH} events…`);
+      // a company of its own (event ids start at 0 for every run)
+      const ingestCompany = (await createBenchCompany(db, `rollups-ingest-${layout} ${new Date().toISOString()}`)).companyId;
+      const result = await measureIngest(ownerPool, appPool, ingestCompany, LAST_DAY, layout);
+      log(`  per call: ${result.medianBatchMsWith} ms with the kept rows vs ${result.medianBatchMsWithout} ms without = ${result.ratio}× (backend CPU ${result.cpuUsPerEventWith} vs ${result.cpuUsPerEventWithout} µs/event = ${result.cpuRatio}×)`);
+      ingest.push(result);
+    }
 
 
     const historyDays = Array.from({ length: HISTORY_DAYS - 1 }, (_, i) => addDays(LAST_DAY, i - (HISTORY_DAYS - 1)));
