@@ -2,8 +2,9 @@
 // FX rate): every per-day rollup of dailyRollup (DAY_ROLLUPS), `lanes` chunks side by side, with a progress
 // query (what `lux rollup` prints). Continues as new every DAYS_PER_RUN days to keep the history small.
 // The core rollup runs per chunk of up to CORE_CHUNK_DAYS days in one activity (rollup_company_days,
-// migration 0018: one statement for the chunk instead of a transaction, plan and pass per day); the other
-// rollup kinds of DAY_ROLLUPS still run per day, after their chunk's core rollup.
+// migration 0018: one transaction for the chunk, a statement per week of it since 0024, instead of a
+// transaction, plan and pass per day); the other rollup kinds of DAY_ROLLUPS still run per day, after
+// their chunk's core rollup.
 import { ApplicationFailure, continueAsNew, defineQuery, patched, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { RollupActivities } from '../activities/rollups';
 import { dayRange } from '../lib/metrics/days';
@@ -18,7 +19,7 @@ const CORE_CHUNK_DAYS = 31;
 const CHUNKED_CORE_PATCH = 'rollup-backfill-core-chunks';
 
 const { rollupCompanyDays } = proxyActivities<RollupActivities>({
-  // a chunk of a month is one statement; minutes leave room for a busy database
+  // a chunk of a month is one transaction; minutes leave room for a busy database
   startToCloseTimeout: '30 minutes',
   // liveness heartbeats (activities/support/liveness-heartbeat.ts): a chunk whose worker died is retried after 30 s
   heartbeatTimeout: '30 seconds',

@@ -1,9 +1,9 @@
 // Rollup activities (task queue `analytics`). rollupCompanyDay recomputes one company-local day of every
 // agg_daily_* table in one transaction (rollup_company_day(), migrations 0008/0015/0018: DELETE the day,
 // then set-based INSERT … SELECT), so a retry or a second run writes identical rows. rollupCompanyDays
-// does the same for a range of days in one statement (rollup_company_days(), migration 0018: what
-// rollupBackfill uses, one pass over the range instead of one transaction per day). Each returns the rows
-// it wrote per table and day, which the Temporal UI shows and rollup_runs keeps. Both also recompute the
+// does the same for a range of days in one transaction (rollup_company_days(), migration 0018: what
+// rollupBackfill uses; one pass per week of the range since 0024, instead of one transaction per day).
+// Each returns the rows it wrote per table and day, which the Temporal UI shows and rollup_runs keeps. Both also recompute the
 // attribution paths of the same days in the same transaction (rollup_attribution_paths(), migration 0021:
 // agg_daily_attribution_paths, what attribution/top_paths and path_lengths read); its rows are in the
 // result, not in rollup_runs (which rollup_company_day(s) write).
@@ -51,7 +51,7 @@ export async function rollupCompanyDaySql(pool: DatabasePool, companyId: string,
   return { companyId, day: dayValue, rowsWritten, rowsTotal: rows.reduce((n, r) => n + r.rows_written, 0), durationMs: Math.round(performance.now() - started) };
 }
 
-/** Recomputes every day of [from, to] in one statement (rollup_company_days); exported for the benchmark and tests. */
+/** Recomputes every day of [from, to] in one transaction (rollup_company_days: a statement per week); exported for the benchmark and tests. */
 export async function rollupCompanyDaysSql(pool: DatabasePool, companyId: string, from: string, to: string, workflowId: string | null): Promise<RollupRangeResult> {
   const started = performance.now();
   const rows = await withTenant(pool, companyId, async (tx) => [

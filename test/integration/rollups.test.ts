@@ -272,6 +272,22 @@ test('schedules: registering twice keeps one schedule per company, at 04:15 in t
   }
 });
 
+test('rollup_company_days refuses an empty or a longer-than-367-day range before any week runs, and writes nothing', async () => {
+  const runCount = () => db.ownerPool.oneFirst(sql.type(z.object({ n: z.coerce.number() }))`SELECT count(*) AS n FROM rollup_runs WHERE company_id = ${companyId}`);
+  const before = await runCount();
+  await expect(db.ownerPool.query(sql.unsafe`SELECT * FROM rollup_company_days(${companyId}, '2025-04-02', '2025-03-30', 'test')`)).rejects.toThrow(
+    /invalid range 2025-04-02 … 2025-03-30/,
+  );
+  await expect(db.ownerPool.query(sql.unsafe`SELECT * FROM rollup_company_days(${companyId}, '2025-01-01', '2026-01-03', 'test')`)).rejects.toThrow(/at most 367 days/);
+  expect(await runCount()).toBe(before);
+  // a range longer than a week runs as several statements and still reports every day once
+  const days = await db.ownerPool.any(sql.type(z.object({ day: z.string(), n: z.coerce.number() }))`
+    SELECT day::text AS day, count(*) AS n FROM rollup_company_days(${companyId}, '2025-03-24', '2025-04-02', 'test') GROUP BY day ORDER BY day`);
+  expect(days.map((d) => d.day)).toEqual(Array.from({ length: 10 }, (_, i) => new Date(Date.UTC(2025, 2, 24 + i)).toISOString().slice(0, 10)));
+  expect(new Set(days.map((d) => d.n))).toEqual(new Set([7])); // the seven agg_daily_* tables of each day
+  expect(await runCount()).toBe(before + 10);
+});
+
 test('agg_daily_attribution_paths holds exactly fct_order_attribution per local day: a merged provisional order is left out, a late-evening order counts on its local day', async () => {
   const { companyId: c } = await createTestCompany(db.ownerPool, 'Paths Shop'); // Europe/Berlin
   const order = (source: string, id: string, at: string, mergedInto: string | null) => sql.fragment`
