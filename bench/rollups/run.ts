@@ -320,8 +320,9 @@ const SESSION_DAY_TRIGGERS = [
   ['sessions', 'sessions_day_starts_delete'],
 ] as const;
 
-async function setSessionDayTriggers(ownerPool: DatabasePool, enabled: boolean): Promise<void> {
-  for (const [table, trigger] of SESSION_DAY_TRIGGERS) {
+/** Enables (ENABLE ALWAYS, as migrated) or disables the (table, trigger) pairs a side of a comparison runs with. */
+async function setTriggers(ownerPool: DatabasePool, triggers: ReadonlyArray<readonly [string, string]>, enabled: boolean): Promise<void> {
+  for (const [table, trigger] of triggers) {
     await ownerPool.query(enabled
       ? sql.unsafe`ALTER TABLE ${sql.identifier([table])} ENABLE ALWAYS TRIGGER ${sql.identifier([trigger])}`
       : sql.unsafe`ALTER TABLE ${sql.identifier([table])} DISABLE TRIGGER ${sql.identifier([trigger])}`);
@@ -346,7 +347,7 @@ async function measureIngest(ownerPool: DatabasePool, appPool: DatabasePool, com
   try {
     for (let block = 0; block < INGEST_BLOCKS * 2; block += 1) {
       const side = block % 2 === 0 ? 'with' : 'without';
-      await setSessionDayTriggers(ownerPool, side === 'with');
+      await setTriggers(ownerPool, SESSION_DAY_TRIGGERS, side === 'with');
       loads.push(os.loadavg()[0] ?? NaN);
       const payloads = Array.from({ length: INGEST_BATCHES + 1 }, () => ingestRows(batch++, day, layout));
       let first = true;
@@ -361,7 +362,7 @@ async function measureIngest(ownerPool: DatabasePool, appPool: DatabasePool, com
       blockEvents[side] += payloads.length * INGEST_BATCH;
     }
   } finally {
-    await setSessionDayTriggers(ownerPool, true);
+    await setTriggers(ownerPool, SESSION_DAY_TRIGGERS, true);
   }
   const withMs = median(batchMs.with);
   const withoutMs = median(batchMs.without);
@@ -399,13 +400,6 @@ async function measureOrderWrites(ownerPool: DatabasePool, appPool: DatabasePool
   const blockOrders: Record<'with' | 'without', number> = { with: 0, without: 0 };
   const loads: number[] = [];
   let call = 0;
-  const setTriggers = async (enabled: boolean): Promise<void> => {
-    for (const [table, trigger] of ORDER_INPUT_TRIGGERS) {
-      await ownerPool.query(enabled
-        ? sql.unsafe`ALTER TABLE ${sql.identifier([table])} ENABLE ALWAYS TRIGGER ${sql.identifier([trigger])}`
-        : sql.unsafe`ALTER TABLE ${sql.identifier([table])} DISABLE TRIGGER ${sql.identifier([trigger])}`);
-    }
-  };
   const writeOrders = async (n: number): Promise<void> => {
     const first = n * ORDER_BATCH;
     // one transaction per statement, as the import, the attribution activity and the webhook each commit
@@ -437,7 +431,7 @@ async function measureOrderWrites(ownerPool: DatabasePool, appPool: DatabasePool
   try {
     for (let block = 0; block < INGEST_BLOCKS * 2; block += 1) {
       const side = block % 2 === 0 ? 'with' : 'without';
-      await setTriggers(side === 'with');
+      await setTriggers(ownerPool, ORDER_INPUT_TRIGGERS, side === 'with');
       loads.push(os.loadavg()[0] ?? NaN);
       let first = true;
       const { cpuMs } = await timedCpu(ownerPool, async () => {
@@ -451,7 +445,7 @@ async function measureOrderWrites(ownerPool: DatabasePool, appPool: DatabasePool
       blockOrders[side] += (INGEST_BATCHES + 1) * ORDER_BATCH;
     }
   } finally {
-    await setTriggers(true);
+    await setTriggers(ownerPool, ORDER_INPUT_TRIGGERS, true);
   }
   const withMs = median(callMs.with);
   const withoutMs = median(callMs.without);
