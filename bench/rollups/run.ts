@@ -7,9 +7,9 @@
 //      every day vs a scan of all of them, two ways: one transaction per day (rollup_company_day, as the
 //      daily schedule and the per-day path run it) and in ranges of --range-days days (rollup_company_days,
 //      as rollupBackfill runs it);
-//   3. what migrations 0018 and 0023 moved to ingest: ingest_event_batch (the collector's and bulk path's
-//      insert) in batches of --ingest-batch events with the session_day_events triggers (counts on
-//      raw_events, session starts on sessions) enabled vs disabled, blocks alternating in one run, as a
+//   3. what migrations 0018, 0023 and 0025 moved to ingest: ingest_event_batch (the collector's and bulk path's
+//      insert) in batches of --ingest-batch events with the triggers keeping the rollups' session inputs
+//      (counts on raw_events; session starts and visitor counts on sessions) enabled vs disabled, blocks alternating in one run, as a
 //      ratio, for two shapes of batch: each session's events in one batch (sessions inserted) and one event
 //      of each of 500 sessions per batch (sessions updated, as a busy site's flushes arrive) — the rollup
 //      reads per-(session, day) rows instead of raw events and sessions, so its ratio to the scan is only
@@ -27,7 +27,7 @@
 // replica: that skips only the per-row foreign-key triggers (company_id → companies; the values are
 // valid by construction) — every index is still maintained, and raw_events' append-only triggers fire
 // on UPDATE/DELETE/TRUNCATE only. Sessions ~10 events each; orders with first/last touch attribution;
-// ad spend per day. The 0018 and 0023 triggers (session_day_events, customer_first_orders) are ENABLE
+// ad spend per day. The 0018, 0023 and 0025 triggers (session_day_events, customer_first_orders, visitor_days) are ENABLE
 // ALWAYS, so they run in replica mode too: the generated data carries its counts like ingested data. Never part of
 // the test run.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -236,8 +236,10 @@ async function measure(label: string, ownerPool: DatabasePool, appPool: Database
   // the rollup inputs the 0018 triggers keep (autovacuum analyzes them in a deployment, as the tables above)
   await ownerPool.query(sql.unsafe`ANALYZE session_day_events`);
   await ownerPool.query(sql.unsafe`ANALYZE customer_first_orders`);
-  // and the per-order inputs the 0020 triggers keep
+  // and the per-order inputs the 0020 triggers keep, and the visitor counts of the 0025 triggers
   await ownerPool.query(sql.unsafe`ANALYZE order_rollup_inputs`);
+  await ownerPool.query(sql.unsafe`ANALYZE visitor_days`);
+  await ownerPool.query(sql.unsafe`ANALYZE visitor_day_labels`);
   await scan(ownerPool, companyId, days); // warm the cache once for both sides
   const scans: Array<{ ms: number; cpuMs: number }> = [];
   const rollups: Array<{ ms: number; cpuMs: number }> = [];
@@ -310,14 +312,17 @@ function ingestRows(batch: number, day: string, layout: IngestLayout): string {
 }
 
 /**
- * The triggers that keep session_day_events at ingest: 0018's counts (on raw_events) and 0023's session
- * starts (on sessions).
+ * The triggers that keep the rollups' session inputs at ingest: 0018's counts (on raw_events), 0023's session
+ * starts and 0025's visitor counts (on sessions).
  */
 const SESSION_DAY_TRIGGERS = [
   ['raw_events', 'raw_events_count_session_days'],
   ['sessions', 'sessions_day_starts_insert'],
   ['sessions', 'sessions_day_starts_update'],
   ['sessions', 'sessions_day_starts_delete'],
+  ['sessions', 'sessions_visitor_days_insert'],
+  ['sessions', 'sessions_visitor_days_update'],
+  ['sessions', 'sessions_visitor_days_delete'],
 ] as const;
 
 /** Enables (ENABLE ALWAYS, as migrated) or disables the (table, trigger) pairs a side of a comparison runs with. */

@@ -160,6 +160,12 @@ const FIXTURES: Record<string, (tx: DatabaseTransactionConnection, companyId: st
   session_day_events: (tx, c) =>
     tx.query(sql.unsafe`INSERT INTO session_day_events (company_id, day, session_id, sessionless, events, page_views, add_to_carts, begin_checkouts, purchases, signups, lead_submits)
                         VALUES (${c}, current_date, ${randomUUID()}, false, 1, 1, 0, 0, 0, 0, 0)`),
+  // visitors per day and per (day, labels) kept by triggers on sessions (migration 0025); written directly, likewise
+  visitor_days: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO visitor_days (company_id, day, visitor_id, sessions) VALUES (${c}, current_date, ${randomUUID()}, 1)`),
+  visitor_day_labels: (tx, c) =>
+    tx.query(sql.unsafe`INSERT INTO visitor_day_labels (company_id, day, channel, source, medium, campaign, visitor_id, sessions)
+                        VALUES (${c}, current_date, 'Direct', '(direct)', '(none)', '(not set)', ${randomUUID()}, 1)`),
   customer_first_orders: (tx, c) =>
     tx.query(sql.unsafe`INSERT INTO customer_first_orders (company_id, customer_key, first_created_at, first_source, first_external_id)
                         VALUES (${c}, ${`email:${randomUUID()}`}, now(), 'woocommerce', ${randomUUID()})`),
