@@ -35,7 +35,7 @@ CREATE TABLE visitor_days (
   company_id uuid NOT NULL REFERENCES companies (company_id),
   day        date NOT NULL,    -- company-local day of the sessions' start
   visitor_id text NOT NULL,
-  sessions   integer NOT NULL CHECK (sessions > 0),
+  sessions   integer NOT NULL CHECK (sessions >= 0), -- 0 only inside the transaction that then deletes the row
   PRIMARY KEY (company_id, day, visitor_id)
 );
 COMMENT ON TABLE visitor_days IS
@@ -50,7 +50,7 @@ CREATE TABLE visitor_day_labels (
   medium     text NOT NULL,
   campaign   text NOT NULL,
   visitor_id text NOT NULL,
-  sessions   integer NOT NULL CHECK (sessions > 0),
+  sessions   integer NOT NULL CHECK (sessions >= 0), -- 0 only inside the transaction that then deletes the row
   PRIMARY KEY (company_id, day, channel, source, medium, campaign, visitor_id)
 );
 COMMENT ON TABLE visitor_day_labels IS
@@ -75,20 +75,22 @@ CREATE FUNCTION visitor_sessions_add(p_company_id uuid, p_day date, p_visitor_id
     WHERE p_visitor_id IS NOT NULL
     ON CONFLICT (company_id, day, channel, source, medium, campaign, visitor_id) DO UPDATE SET sessions = t.sessions + 1;
   END;
--- The reverse: one session fewer, and the row gone at zero (an erased visitor id is not kept at a count of 0)
+-- The reverse: one session fewer, and the row gone at zero (an erased visitor id is not kept at a count of 0).
+-- Decrement first, then delete at zero: the UPDATE waits for a concurrent one on the same row and applies to
+-- its result, so two transactions removing a visitor's last two sessions end with no row (a "delete where
+-- 1, else decrement" pair could leave a row at 1 when both read 2).
 CREATE FUNCTION visitor_sessions_remove(p_company_id uuid, p_day date, p_visitor_id text, p_channel text, p_source text, p_medium text,
   p_campaign text) RETURNS void
   LANGUAGE sql
   BEGIN ATOMIC
-    DELETE FROM visitor_days WHERE company_id = p_company_id AND day = p_day AND visitor_id = p_visitor_id AND sessions <= 1;
-    UPDATE visitor_days SET sessions = sessions - 1
-    WHERE company_id = p_company_id AND day = p_day AND visitor_id = p_visitor_id AND sessions > 1;
-    DELETE FROM visitor_day_labels
-    WHERE company_id = p_company_id AND day = p_day AND channel = coalesce(p_channel, '(unattributed)') AND source = coalesce(p_source, '(none)')
-      AND medium = coalesce(p_medium, '(none)') AND campaign = coalesce(p_campaign, '(not set)') AND visitor_id = p_visitor_id AND sessions <= 1;
+    UPDATE visitor_days SET sessions = sessions - 1 WHERE company_id = p_company_id AND day = p_day AND visitor_id = p_visitor_id;
+    DELETE FROM visitor_days WHERE company_id = p_company_id AND day = p_day AND visitor_id = p_visitor_id AND sessions = 0;
     UPDATE visitor_day_labels SET sessions = sessions - 1
     WHERE company_id = p_company_id AND day = p_day AND channel = coalesce(p_channel, '(unattributed)') AND source = coalesce(p_source, '(none)')
-      AND medium = coalesce(p_medium, '(none)') AND campaign = coalesce(p_campaign, '(not set)') AND visitor_id = p_visitor_id AND sessions > 1;
+      AND medium = coalesce(p_medium, '(none)') AND campaign = coalesce(p_campaign, '(not set)') AND visitor_id = p_visitor_id;
+    DELETE FROM visitor_day_labels
+    WHERE company_id = p_company_id AND day = p_day AND channel = coalesce(p_channel, '(unattributed)') AND source = coalesce(p_source, '(none)')
+      AND medium = coalesce(p_medium, '(none)') AND campaign = coalesce(p_campaign, '(not set)') AND visitor_id = p_visitor_id AND sessions = 0;
   END;
 
 -- INSERT, per statement: the statement's new sessions grouped by key, two upserts in key order (a stable lock
@@ -160,6 +162,20 @@ CREATE TRIGGER sessions_visitor_days_delete AFTER DELETE ON sessions
 ALTER TABLE sessions ENABLE ALWAYS TRIGGER sessions_visitor_days_insert;
 ALTER TABLE sessions ENABLE ALWAYS TRIGGER sessions_visitor_days_update;
 ALTER TABLE sessions ENABLE ALWAYS TRIGGER sessions_visitor_days_delete;
+
+-- section: a cleared start without events leaves no row ----------------------------------------------------------------
+-- 0023's clear_session_day_start (a session deleted, or its start moved to another day) kept the old start-day
+-- row with its counts, also when it had none: an erased session stored before any of its events left an
+-- empty row behind (no visitor or labels, but not the "a row has events or is a start" that the rollups and
+-- test/integration/rollup-precounted.test.ts hold to). Such a row is now deleted.
+CREATE OR REPLACE FUNCTION clear_session_day_start(p_company_id uuid, p_day date, p_session_id text) RETURNS void
+  LANGUAGE sql
+  BEGIN ATOMIC
+    DELETE FROM session_day_events
+    WHERE company_id = p_company_id AND day = p_day AND session_id = p_session_id AND NOT sessionless AND started AND events = 0;
+    UPDATE session_day_events SET started = false, visitor_id = NULL, channel = NULL, source = NULL, medium = NULL, campaign = NULL, engaged = false
+    WHERE company_id = p_company_id AND day = p_day AND session_id = p_session_id AND NOT sessionless AND started;
+  END;
 
 -- section: every visitor of a company, also after a time zone change -------------------------------------------------
 CREATE FUNCTION recount_visitor_days(p_company_id uuid) RETURNS void
@@ -652,6 +668,13 @@ CREATE OR REPLACE FUNCTION rollup_company_day(p_company_id uuid, p_day date, p_w
     SELECT r.table_name, r.rows_written FROM rollup_company_days_from_starts(p_company_id, p_day, p_day, p_workflow_id) r ORDER BY r.table_name
   $$;
 DROP FUNCTION IF EXISTS rollup_company_days_counted_visitors(uuid, date, date, text);
+-- 0023's clear_session_day_start (keeps an emptied row)
+CREATE OR REPLACE FUNCTION clear_session_day_start(p_company_id uuid, p_day date, p_session_id text) RETURNS void
+  LANGUAGE sql
+  BEGIN ATOMIC
+    UPDATE session_day_events SET started = false, visitor_id = NULL, channel = NULL, source = NULL, medium = NULL, campaign = NULL, engaged = false
+    WHERE company_id = p_company_id AND day = p_day AND session_id = p_session_id AND NOT sessionless AND started;
+  END;
 DROP TRIGGER IF EXISTS companies_recount_visitor_days ON companies;
 DROP TRIGGER IF EXISTS sessions_visitor_days_insert ON sessions;
 DROP TRIGGER IF EXISTS sessions_visitor_days_update ON sessions;

@@ -434,6 +434,44 @@ test('session starts follow ingest, a start moved to the day before by a late ev
   await expectSameRollups();
 });
 
+test('two transactions deleting a visitor’s last two sessions of a day at once leave no visitor row', async () => {
+  await db.ownerPool.query(sql.unsafe`
+    INSERT INTO sessions (company_id, session_id, visitor_id, started_at, last_seen_at, channel, channel_rule, page_view_count, event_count)
+    VALUES (${companyId}, 'cc1', 'cv1', '2025-03-29 10:00:00+01', '2025-03-29 10:00:00+01', 'Direct', 'gen', 1, 1),
+           (${companyId}, 'cc2', 'cv1', '2025-03-29 11:00:00+01', '2025-03-29 11:00:00+01', 'Direct', 'gen', 1, 1)`);
+  const rowsOf = () => db.ownerPool.anyFirst(sql.type(countsRow)`
+    SELECT concat_ws('|', 'day', sessions) AS r FROM visitor_days WHERE company_id = ${companyId} AND visitor_id = 'cv1'
+    UNION ALL SELECT concat_ws('|', 'labels', sessions) FROM visitor_day_labels WHERE company_id = ${companyId} AND visitor_id = 'cv1' ORDER BY 1`);
+  expect(await rowsOf()).toEqual(['day|2', 'labels|2']);
+  const first = new pg.Client({ connectionString: db.ownerUrl });
+  const second = new pg.Client({ connectionString: db.ownerUrl });
+  await first.connect();
+  await second.connect();
+  try {
+    await first.query('BEGIN');
+    await first.query(`DELETE FROM sessions WHERE company_id = $1 AND session_id = 'cc1'`, [companyId]);
+    await second.query('BEGIN');
+    const secondPid = z.object({ pid: z.coerce.number() }).parse((await second.query('SELECT pg_backend_pid() AS pid')).rows[0]).pid;
+    const secondDelete = second.query(`DELETE FROM sessions WHERE company_id = $1 AND session_id = 'cc2'`, [companyId]);
+    // the second delete's trigger waits on the row the first one decremented (both read 2 before either commits)
+    for (let waited = 0; ; waited += 20) {
+      const waiting = await db.ownerPool.maybeOneFirst(sql.type(z.object({ w: z.string().nullable() }))`
+        SELECT wait_event_type AS w FROM pg_stat_activity WHERE pid = ${secondPid}`);
+      if (waiting === 'Lock') break;
+      if (waited > 10_000) throw new Error('the second delete never waited for the first');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await first.query('COMMIT');
+    await secondDelete;
+    await second.query('COMMIT');
+  } finally {
+    await first.end();
+    await second.end();
+  }
+  expect(await rowsOf()).toEqual([]);
+  await expectStartsKept();
+});
+
 test('a time zone change rebuilds the counts on the new local days; the rollups still equal the from-raw ones', async () => {
   const before = await sessionCounts();
   await withTenant(db.appPool, companyId, (tx) => tx.query(sql.unsafe`UPDATE companies SET time_zone = 'America/New_York' WHERE company_id = ${companyId}`));
