@@ -24,11 +24,15 @@
 --
 -- The triggers follow every path that writes sessions (ingest, fixtures, restores, the DSR delete), like
 -- 0023's: INSERT adds the new sessions (set-based: ingest inserts up to a batch's worth per statement);
--- UPDATE (only when the session's start day, visitor or labels change: a late earlier event, rare) moves
+-- UPDATE (only when the session's start, visitor or labels change: a late earlier event, rare) moves
 -- one session from its old key to its new one; DELETE removes them. A row whose count reaches zero is
 -- deleted, so an erased session's visitor id is not left behind here. ENABLE ALWAYS, as 0018's and 0023's:
 -- replica-mode loads keep them right too. A company's time zone change recounts them on the new local days.
 -- Each trigger writes only these tables, so they run in either order with 0018's and 0023's.
+--
+-- Two more changes, below: the rollup groups the day's started sessions and its events in one aggregate
+-- instead of two (docs/benchmarks.md § Rollups, run 6), and a cleared start without events leaves no row (0023
+-- kept an empty one).
 
 -- section: the tables -------------------------------------------------------------------------------------------
 CREATE TABLE visitor_days (
