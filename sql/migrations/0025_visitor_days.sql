@@ -48,7 +48,7 @@ CREATE TABLE visitor_day_labels (
   company_id uuid NOT NULL REFERENCES companies (company_id),
   day        date NOT NULL,
   -- the session's labels as the rollups group them: sessions.channel, label_source, label_medium,
-  -- label_campaign (the campaign id, named at rollup time), with the rollups' defaults for a missing one
+  -- label_campaign (the campaign id, named at rollup time); never NULL there (see visitor_sessions_add)
   channel    text NOT NULL,
   source     text NOT NULL,
   medium     text NOT NULL,
@@ -64,8 +64,9 @@ SELECT enable_tenant_isolation('visitor_day_labels');
 GRANT SELECT, INSERT, UPDATE, DELETE ON visitor_days, visitor_day_labels TO lux_app;
 
 -- section: the triggers on sessions --------------------------------------------------------------------------------
--- One session's key in both tables: its start's local day and its labels with the rollups' defaults
--- (day_sessions in the rollup body: '(unattributed)', '(none)', '(none)', '(not set)').
+-- One session's key in both tables: its start's local day and its labels as stored. The labels are never NULL
+-- (sessions.channel is NOT NULL; label_source, label_medium and label_campaign are generated with the rollups'
+-- defaults '(direct)'/'(none)'/'(not set)'), so they are the values the rollup groups a started session by.
 CREATE FUNCTION visitor_sessions_add(p_company_id uuid, p_day date, p_visitor_id text, p_channel text, p_source text, p_medium text,
   p_campaign text) RETURNS void
   LANGUAGE sql
@@ -74,8 +75,7 @@ CREATE FUNCTION visitor_sessions_add(p_company_id uuid, p_day date, p_visitor_id
     SELECT p_company_id, p_day, p_visitor_id, 1 WHERE p_visitor_id IS NOT NULL
     ON CONFLICT (company_id, day, visitor_id) DO UPDATE SET sessions = t.sessions + 1;
     INSERT INTO visitor_day_labels AS t (company_id, day, channel, source, medium, campaign, visitor_id, sessions)
-    SELECT p_company_id, p_day, coalesce(p_channel, '(unattributed)'), coalesce(p_source, '(none)'), coalesce(p_medium, '(none)'),
-      coalesce(p_campaign, '(not set)'), p_visitor_id, 1
+    SELECT p_company_id, p_day, p_channel, p_source, p_medium, p_campaign, p_visitor_id, 1
     WHERE p_visitor_id IS NOT NULL
     ON CONFLICT (company_id, day, channel, source, medium, campaign, visitor_id) DO UPDATE SET sessions = t.sessions + 1;
   END;
@@ -90,35 +90,36 @@ CREATE FUNCTION visitor_sessions_remove(p_company_id uuid, p_day date, p_visitor
     UPDATE visitor_days SET sessions = sessions - 1 WHERE company_id = p_company_id AND day = p_day AND visitor_id = p_visitor_id;
     DELETE FROM visitor_days WHERE company_id = p_company_id AND day = p_day AND visitor_id = p_visitor_id AND sessions = 0;
     UPDATE visitor_day_labels SET sessions = sessions - 1
-    WHERE company_id = p_company_id AND day = p_day AND channel = coalesce(p_channel, '(unattributed)') AND source = coalesce(p_source, '(none)')
-      AND medium = coalesce(p_medium, '(none)') AND campaign = coalesce(p_campaign, '(not set)') AND visitor_id = p_visitor_id;
+    WHERE company_id = p_company_id AND day = p_day AND channel = p_channel AND source = p_source AND medium = p_medium
+      AND campaign = p_campaign AND visitor_id = p_visitor_id;
     DELETE FROM visitor_day_labels
-    WHERE company_id = p_company_id AND day = p_day AND channel = coalesce(p_channel, '(unattributed)') AND source = coalesce(p_source, '(none)')
-      AND medium = coalesce(p_medium, '(none)') AND campaign = coalesce(p_campaign, '(not set)') AND visitor_id = p_visitor_id AND sessions = 0;
+    WHERE company_id = p_company_id AND day = p_day AND channel = p_channel AND source = p_source AND medium = p_medium
+      AND campaign = p_campaign AND visitor_id = p_visitor_id AND sessions = 0;
   END;
 
--- INSERT, per statement: the statement's new sessions grouped by key, two upserts in key order (a stable lock
--- order between concurrent flushes), not a function call per session
+-- INSERT, per statement: the statement's new sessions grouped by key (each session's local day computed once,
+-- for both tables), two upserts in key order (a stable lock order between concurrent flushes), not a function
+-- call per session
 CREATE FUNCTION sessions_count_visitor_days() RETURNS trigger
   LANGUAGE plpgsql
   AS $$
 BEGIN
   -- a concurrent time zone change waits for this transaction (or this one reads the new zone), as in 0018
   PERFORM 1 FROM companies c WHERE c.company_id IN (SELECT DISTINCT n.company_id FROM new_sessions n) ORDER BY c.company_id FOR SHARE;
-  INSERT INTO visitor_days AS t (company_id, day, visitor_id, sessions)
-  SELECT n.company_id, local_day_of(n.started_at, c.time_zone), n.visitor_id, count(*)
-  FROM new_sessions n JOIN companies c ON c.company_id = n.company_id
-  WHERE n.visitor_id IS NOT NULL
-  GROUP BY 1, 2, 3
-  ORDER BY 1, 2, 3
-  ON CONFLICT (company_id, day, visitor_id) DO UPDATE SET sessions = t.sessions + EXCLUDED.sessions;
+  WITH keyed AS (
+    SELECT n.company_id, local_day_of(n.started_at, c.time_zone) AS day, n.channel, n.label_source, n.label_medium, n.label_campaign,
+      n.visitor_id, count(*) AS sessions
+    FROM new_sessions n JOIN companies c ON c.company_id = n.company_id
+    WHERE n.visitor_id IS NOT NULL
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
+  ),
+  days AS (
+    INSERT INTO visitor_days AS t (company_id, day, visitor_id, sessions)
+    SELECT company_id, day, visitor_id, sum(sessions) FROM keyed GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (company_id, day, visitor_id) DO UPDATE SET sessions = t.sessions + EXCLUDED.sessions
+  )
   INSERT INTO visitor_day_labels AS t (company_id, day, channel, source, medium, campaign, visitor_id, sessions)
-  SELECT n.company_id, local_day_of(n.started_at, c.time_zone), coalesce(n.channel, '(unattributed)'), coalesce(n.label_source, '(none)'),
-    coalesce(n.label_medium, '(none)'), coalesce(n.label_campaign, '(not set)'), n.visitor_id, count(*)
-  FROM new_sessions n JOIN companies c ON c.company_id = n.company_id
-  WHERE n.visitor_id IS NOT NULL
-  GROUP BY 1, 2, 3, 4, 5, 6, 7
-  ORDER BY 1, 2, 3, 4, 5, 6, 7
+  SELECT company_id, day, channel, label_source, label_medium, label_campaign, visitor_id, sessions FROM keyed ORDER BY 1, 2, 3, 4, 5, 6, 7
   ON CONFLICT (company_id, day, channel, source, medium, campaign, visitor_id) DO UPDATE SET sessions = t.sessions + EXCLUDED.sessions;
   RETURN NULL;
 END
@@ -187,17 +188,20 @@ CREATE FUNCTION recount_visitor_days(p_company_id uuid) RETURNS void
   BEGIN ATOMIC
     DELETE FROM visitor_days WHERE company_id = p_company_id;
     DELETE FROM visitor_day_labels WHERE company_id = p_company_id;
-    INSERT INTO visitor_days (company_id, day, visitor_id, sessions)
-    SELECT s.company_id, local_day_of(s.started_at, c.time_zone), s.visitor_id, count(*)
-    FROM sessions s JOIN companies c ON c.company_id = s.company_id
-    WHERE s.company_id = p_company_id AND s.visitor_id IS NOT NULL
-    GROUP BY 1, 2, 3;
+    -- as the INSERT trigger counts a statement's new sessions, here all of the company's
+    WITH keyed AS (
+      SELECT s.company_id, local_day_of(s.started_at, c.time_zone) AS day, s.channel, s.label_source, s.label_medium, s.label_campaign,
+        s.visitor_id, count(*) AS sessions
+      FROM sessions s JOIN companies c ON c.company_id = s.company_id
+      WHERE s.company_id = p_company_id AND s.visitor_id IS NOT NULL
+      GROUP BY 1, 2, 3, 4, 5, 6, 7
+    ),
+    days AS (
+      INSERT INTO visitor_days (company_id, day, visitor_id, sessions)
+      SELECT company_id, day, visitor_id, sum(sessions) FROM keyed GROUP BY 1, 2, 3
+    )
     INSERT INTO visitor_day_labels (company_id, day, channel, source, medium, campaign, visitor_id, sessions)
-    SELECT s.company_id, local_day_of(s.started_at, c.time_zone), coalesce(s.channel, '(unattributed)'), coalesce(s.label_source, '(none)'),
-      coalesce(s.label_medium, '(none)'), coalesce(s.label_campaign, '(not set)'), s.visitor_id, count(*)
-    FROM sessions s JOIN companies c ON c.company_id = s.company_id
-    WHERE s.company_id = p_company_id AND s.visitor_id IS NOT NULL
-    GROUP BY 1, 2, 3, 4, 5, 6, 7;
+    SELECT company_id, day, channel, label_source, label_medium, label_campaign, visitor_id, sessions FROM keyed;
   END;
 CREATE FUNCTION recount_visitor_days_on_time_zone() RETURNS trigger
   LANGUAGE plpgsql

@@ -99,6 +99,14 @@ async function sessionCounts(): Promise<{ kept: readonly string[]; recomputed: r
   return { kept, recomputed };
 }
 
+/** `FROM sessions s` with each session's local start day `d.day`, as the rollups bound a day: [local_day_start(day), local_day_start(day + 1)). */
+const sessionsByStartDay = sql.fragment`
+  FROM sessions s JOIN companies c USING (company_id)
+  CROSS JOIN LATERAL (
+    SELECT g::date AS day FROM generate_series(((s.started_at AT TIME ZONE c.time_zone)::date - 1)::timestamp, ((s.started_at AT TIME ZONE c.time_zone)::date + 1)::timestamp, interval '1 day') g
+    WHERE s.started_at >= local_day_start(g::date, c.time_zone) AND s.started_at < local_day_start(g::date + 1, c.time_zone)
+  ) d`;
+
 /**
  * The session starts on session_day_events (migration 0023) as they are, and recomputed from sessions: one
  * started row per session on its local start day with its visitor, labels and engagement, and no
@@ -111,11 +119,7 @@ async function sessionStarts(): Promise<{ kept: readonly string[]; recomputed: r
   const recomputed = await db.ownerPool.anyFirst(sql.type(countsRow)`
     SELECT concat_ws('|', d.day, s.session_id, s.visitor_id, s.channel, s.label_source, s.label_medium, s.label_campaign,
       s.page_view_count >= 2 OR s.last_seen_at - s.started_at >= interval '30 seconds') AS r
-    FROM sessions s JOIN companies c USING (company_id)
-    CROSS JOIN LATERAL (
-      SELECT g::date AS day FROM generate_series(((s.started_at AT TIME ZONE c.time_zone)::date - 1)::timestamp, ((s.started_at AT TIME ZONE c.time_zone)::date + 1)::timestamp, interval '1 day') g
-      WHERE s.started_at >= local_day_start(g::date, c.time_zone) AND s.started_at < local_day_start(g::date + 1, c.time_zone)
-    ) d
+    ${sessionsByStartDay}
     WHERE s.company_id = ${companyId} ORDER BY 1`);
   const stray = await db.ownerPool.oneFirst(sql.type(z.object({ n: z.coerce.number() }))`
     SELECT count(*) AS n FROM session_day_events
@@ -136,13 +140,8 @@ async function visitorCounts(): Promise<{ kept: readonly string[]; recomputed: r
     ORDER BY 1`);
   const recomputed = await db.ownerPool.anyFirst(sql.type(countsRow)`
     WITH s AS (
-      SELECT d.day, s.visitor_id, coalesce(s.channel, '(unattributed)') AS channel, coalesce(s.label_source, '(none)') AS source,
-        coalesce(s.label_medium, '(none)') AS medium, coalesce(s.label_campaign, '(not set)') AS campaign
-      FROM sessions s JOIN companies c USING (company_id)
-      CROSS JOIN LATERAL (
-        SELECT g::date AS day FROM generate_series(((s.started_at AT TIME ZONE c.time_zone)::date - 1)::timestamp, ((s.started_at AT TIME ZONE c.time_zone)::date + 1)::timestamp, interval '1 day') g
-        WHERE s.started_at >= local_day_start(g::date, c.time_zone) AND s.started_at < local_day_start(g::date + 1, c.time_zone)
-      ) d
+      SELECT d.day, s.visitor_id, s.channel, s.label_source AS source, s.label_medium AS medium, s.label_campaign AS campaign
+      ${sessionsByStartDay}
       WHERE s.company_id = ${companyId} AND s.visitor_id IS NOT NULL
     )
     SELECT concat_ws('|', 'day', day, visitor_id, count(*)) AS r FROM s GROUP BY day, visitor_id
