@@ -23,7 +23,7 @@ const resultParserInterceptor: Interceptor = {
 export type PoolOptions = { maximumPoolSize?: number; statementTimeoutMs?: number };
 
 export async function createDatabasePool(url: string, options: PoolOptions = {}): Promise<DatabasePool> {
-  return createPool(url, {
+  const pool = await createPool(url, {
     interceptors: [resultParserInterceptor],
     maximumPoolSize: options.maximumPoolSize ?? 10,
     statementTimeout: options.statementTimeoutMs ?? 60_000,
@@ -35,4 +35,11 @@ export async function createDatabasePool(url: string, options: PoolOptions = {})
     // released connection carries nothing over. test/integration/tenant-isolation.test.ts checks that.
     resetConnection: async () => undefined,
   });
+  // slonik emits a failed query's error on the pool and then throws it to the caller. An EventEmitter
+  // without an 'error' listener throws what is emitted instead; under jest (another realm, so not
+  // `instanceof Error`) it throws an ERR_UNHANDLED_ERROR wrapper that hides the original. A backend
+  // terminated by a Postgres restart then read as a bug (500) instead of "retry later" (503). The caller
+  // gets and handles the error itself, so the pool-level copy is dropped here.
+  pool.on('error', () => undefined);
+  return pool;
 }
