@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'slonik';
+import { sql, UniqueIntegrityConstraintViolationError } from 'slonik';
 import { z } from 'zod';
 import { withTenant } from '../../lib/db/tenant';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -55,12 +55,13 @@ describe('raw_events is append-only', () => {
   });
 
   it('a retry with the same event_id is rejected by the key, not stored twice', async () => {
-    await expect(
-      withTenant(db.appPool, companyId, (tx) =>
-        tx.query(sql.unsafe`
-          INSERT INTO raw_events (company_id, event_id, event_name, occurred_at, source)
-          VALUES (${companyId}, ${eventId}, 'page_view', now(), 'browser')`),
-      ),
-    ).rejects.toThrow(/duplicate key/);
+    const failure: unknown = await withTenant(db.appPool, companyId, (tx) =>
+      tx.query(sql.unsafe`
+        INSERT INTO raw_events (company_id, event_id, event_name, occurred_at, source)
+        VALUES (${companyId}, ${eventId}, 'page_view', now(), 'browser')`),
+    ).then(() => null, (error: unknown) => error);
+    // slonik's own error class, carrying Postgres's duplicate-key error (23505) as its cause
+    expect(failure).toBeInstanceOf(UniqueIntegrityConstraintViolationError);
+    expect((failure as { cause?: { code?: string } }).cause?.code).toBe('23505');
   });
 });
