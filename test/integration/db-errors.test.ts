@@ -26,13 +26,14 @@ const failureOf = async (query: Promise<unknown>): Promise<Error & { code?: stri
 
 test('a query whose backend is terminated fails with the original error, classified as a connection error', async () => {
   const sleeping = failureOf(db.appPool.query(sql.unsafe`SELECT pg_sleep(30)`));
-  // Find the sleeping backend from another connection and terminate it, as a fast shutdown does.
+  // Find the sleeping backend (in this test's database only: other suites share the server) from another
+  // connection and terminate it, as a fast shutdown does.
   const deadline = Date.now() + 10_000;
   let terminated = false;
   while (!terminated && Date.now() < deadline) {
     terminated = await db.ownerPool.oneFirst(sql.type(z.object({ done: z.boolean() }))`
       SELECT coalesce(bool_or(pg_terminate_backend(pid)), false) AS done FROM pg_stat_activity
-      WHERE query LIKE 'SELECT pg_sleep(30)%' AND pid <> pg_backend_pid()`);
+      WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep(30)%' AND pid <> pg_backend_pid()`);
     if (!terminated) await new Promise((r) => setTimeout(r, 20));
   }
   expect(terminated).toBe(true);
